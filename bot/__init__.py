@@ -1,0 +1,1 @@
+"""Composition and runtime: settings, database, servers, scheduler, CLI."""

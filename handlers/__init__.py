@@ -1,0 +1,1 @@
+"""Chat platform listeners and renderers (Slack, Microsoft Teams)."""

@@ -1,0 +1,1 @@
+"""Sightline's platform-free domain: models, services, redaction, search, summaries."""

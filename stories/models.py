@@ -1,0 +1,256 @@
+"""Stored models. Every row belongs to a workspace; times are stored as UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, DateTime, String, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no offset of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumString(TypeDecorator[E]):
+    """A StrEnum kept as plain text (no database enum types to migrate), loaded as the enum."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def __init__(self, enum: type[E]) -> None:
+        super().__init__()
+        self._enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self._enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self._enum(value)
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    LOCAL = "local"  # CLI-only and demo workspaces
+
+
+class SourceKind(StrEnum):
+    SLASH = "slash"
+    MODAL = "modal"
+    SHORTCUT = "shortcut"
+    REACTION = "reaction"
+    TEAMS_MESSAGE = "teams_message"
+    TEAMS_EXTENSION = "teams_extension"
+    IMPORT = "import"
+    CLI = "cli"
+
+
+class Emotion(StrEnum):
+    DELIGHTED = "delighted"
+    HAPPY = "happy"
+    NEUTRAL = "neutral"
+    CONFUSED = "confused"
+    FRUSTRATED = "frustrated"
+    ANGRY = "angry"
+    ANXIOUS = "anxious"
+
+
+class EngagementKind(StrEnum):
+    RESONATES = "resonates"
+    VIEW = "view"
+
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # holiday, pause window, paused department
+    MISSED = "missed"  # the bot was down for longer than the grace period
+
+
+def _str(length: int) -> Any:
+    return String(length)
+
+
+class Workspace(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_workspace_platform_ext"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: Platform = Field(sa_type=EnumString(Platform))
+    external_id: str = Field(sa_type=_str(128))
+    name: str = Field(sa_type=_str(200))
+    active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Department(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key", name="uq_department_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    name: str = Field(sa_type=_str(80))
+    name_key: str = Field(sa_type=_str(80))  # casefolded name: "Finance" and "finance" are one
+    customer_facing: bool = False
+    slack_channel_id: str | None = Field(default=None, sa_type=_str(64))
+    teams_conversation_id: str | None = Field(default=None, sa_type=_str(300))
+    timezone: str = Field(default="UTC", sa_type=_str(64))
+    prompt_time: str = Field(default="10:00", sa_type=_str(5))  # HH:MM local time
+    prompt_days: str = Field(default="tue", sa_type=_str(40))  # e.g. "mon,wed,fri"
+    cadence_weeks: int = 1  # 1 weekly (or daily with every day listed), 2 fortnightly, …
+    holiday_country: str | None = Field(default=None, sa_type=_str(8))
+    holiday_subdivision: str | None = Field(default=None, sa_type=_str(16))
+    paused: bool = False
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "platform_user_id", name="uq_member_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    platform_user_id: str = Field(sa_type=_str(128))
+    display_name: str = Field(default="", sa_type=_str(200))
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", index=True, ondelete="SET NULL"
+    )
+    is_cx_lead: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Story(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "source_ref", name="uq_story_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    text: str
+    customer_label: str | None = Field(default=None, sa_type=_str(120))
+    touchpoint: str | None = Field(default=None, sa_type=_str(60), index=True)
+    emotion: Emotion | None = Field(default=None, sa_type=EnumString(Emotion))
+    source_kind: SourceKind = Field(sa_type=EnumString(SourceKind))
+    source_ref: str | None = Field(default=None, sa_type=_str(300))
+    permalink: str | None = Field(default=None, sa_type=_str(500))
+    author_member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
+    captured_by_member_id: int | None = Field(
+        default=None, foreign_key="member.id", ondelete="SET NULL"
+    )
+    # The author's department when the story was captured, for silo and participation figures.
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", index=True, ondelete="SET NULL"
+    )
+    channel_id: str | None = Field(default=None, sa_type=_str(300))
+    channel_private: bool = False
+    shared: bool = False  # may be posted to public channels and used in prompts
+    channel_post_ref: str | None = Field(default=None, sa_type=_str(300))
+    redaction_count: int = 0
+    themes: list[str] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Engagement(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("story_id", "member_id", "kind", name="uq_engagement_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    story_id: int = Field(foreign_key="story.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", ondelete="SET NULL"
+    )
+    kind: EngagementKind = Field(sa_type=EnumString(EngagementKind))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PromptTemplate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_type=_str(80), unique=True)
+    area: str = Field(sa_type=_str(40), index=True)  # finance, legal, it, hr, operations, …
+    text: str
+    active: bool = True
+
+
+class PromptDelivery(SQLModel, table=True):
+    """One row per (target, occurrence): the claim that makes sends exactly-once."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "kind", "target", "occurrence_at", name="uq_delivery_occurrence"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="prompt", sa_type=_str(16))  # prompt | digest
+    target: str = Field(sa_type=_str(80))  # "department:<id>" or "leads"
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", index=True, ondelete="CASCADE"
+    )
+    occurrence_at: datetime = Field(sa_type=UTCDateTime)
+    status: DeliveryStatus = Field(sa_type=EnumString(DeliveryStatus), index=True)
+    story_id: int | None = Field(default=None, foreign_key="story.id", ondelete="SET NULL")
+    template_id: int | None = Field(
+        default=None, foreign_key="prompttemplate.id", ondelete="SET NULL"
+    )
+    claimed_by: str | None = Field(default=None, sa_type=_str(120))
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ref: str | None = Field(default=None, sa_type=_str(300))
+    reason: str | None = Field(default=None, sa_type=_str(500))
+    reminder_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PromptAnswer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("delivery_id", "member_id", name="uq_answer_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    delivery_id: int = Field(foreign_key="promptdelivery.id", index=True, ondelete="CASCADE")
+    story_id: int | None = Field(
+        default=None, foreign_key="story.id", index=True, ondelete="SET NULL"
+    )
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
+    department_id: int | None = Field(
+        default=None, foreign_key="department.id", ondelete="SET NULL"
+    )
+    text: str
+    redaction_count: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    actor_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    action: str = Field(sa_type=_str(60))
+    subject_type: str = Field(sa_type=_str(40))
+    subject_id: int | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
