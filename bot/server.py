@@ -1,0 +1,83 @@
+"""The one aiohttp server: health, metrics, and the chat platforms' endpoints."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import version
+from typing import Protocol
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Platform(Protocol):
+    """A chat platform's runtime part (Slack, Teams): routes and background tasks."""
+
+    name: str
+
+    def attach(self, app: web.Application) -> None:
+        """Add routes and start/stop hooks (on_startup, on_cleanup) to the server."""
+        ...
+
+
+def build_web_app(runtime: Runtime, *, platforms: Sequence[Platform] = ()) -> web.Application:
+    """Build the aiohttp application with each configured platform's endpoints."""
+    app = web.Application(middlewares=[_metrics_middleware])
+    app[RUNTIME_KEY] = runtime
+    app.router.add_get("/healthz", handle_healthz)
+    app.router.add_get("/metrics", handle_metrics)
+    for platform in platforms:
+        platform.attach(app)
+    return app
+
+
+@web.middleware
+async def _metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    metrics = request.app[RUNTIME_KEY].metrics
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        metrics.http_requests.labels(route=route, status=str(status)).inc()
+        metrics.http_latency.labels(route=route).observe(time.perf_counter() - started)
+
+
+async def handle_healthz(request: web.Request) -> web.Response:
+    """Liveness and readiness: 200 when the database answers, 503 when it does not."""
+    runtime = request.app[RUNTIME_KEY]
+
+    def ping() -> None:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    body = {"status": "ok", "version": version("sightline"), "database": "ok"}
+    try:
+        await runtime.run(lambda _session: ping())
+    except Exception:  # any database failure means "not ready", whatever its type
+        logger.exception("health check: database unreachable")
+        body.update(status="unavailable", database="unreachable")
+        return web.json_response(body, status=503)
+    return web.json_response(body)
+
+
+async def handle_metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of this runtime's registry."""
+    payload = generate_latest(request.app[RUNTIME_KEY].metrics.registry)
+    return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,0 +1,187 @@
+"""One typed settings object, read once from the environment (and `.env`) in bot/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///./var/sightline.db"
+
+
+def _alias(*names: str) -> Any:
+    return AliasChoices(*names)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Everything Sightline reads from its environment.
+
+    Variables use the ``SIGHTLINE_`` prefix, except Slack's conventional names
+    (``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_APP_TOKEN``, …).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIGHTLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    default_timezone: str = "UTC"
+    phone_region: str = "US"
+    phone_extra_regions: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    config_dir: Path = ROOT / "config"
+    public_url: HttpUrl | None = None
+
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_alias("SLACK_BOT_TOKEN", "SIGHTLINE_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=_alias("SLACK_SIGNING_SECRET", "SIGHTLINE_SLACK_SIGNING_SECRET"),
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_alias("SLACK_APP_TOKEN", "SIGHTLINE_SLACK_APP_TOKEN")
+    )
+    slack_client_id: str | None = Field(
+        default=None, validation_alias=_alias("SLACK_CLIENT_ID", "SIGHTLINE_SLACK_CLIENT_ID")
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=_alias("SLACK_CLIENT_SECRET", "SIGHTLINE_SLACK_CLIENT_SECRET"),
+    )
+    slack_api_url: HttpUrl = HttpUrl("https://slack.com/api/")
+    slack_stories_channel: str | None = None  # channel id where shareable stories are posted
+    slack_reaction_emoji: str = "customer-story"
+    slack_cx_lead_usergroup: str | None = None
+    slack_admins_are_cx_leads: bool = True
+    cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)  # Slack user ids
+
+    teams_app_id: str | None = Field(
+        default=None, validation_alias=_alias("MICROSOFT_APP_ID", "SIGHTLINE_TEAMS_APP_ID")
+    )
+    teams_app_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=_alias("MICROSOFT_APP_PASSWORD", "SIGHTLINE_TEAMS_APP_PASSWORD"),
+    )
+    teams_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant",
+        validation_alias=_alias("MICROSOFT_APP_TYPE", "SIGHTLINE_TEAMS_APP_TYPE"),
+    )
+    teams_app_tenant_id: str | None = Field(
+        default=None,
+        validation_alias=_alias("MICROSOFT_APP_TENANT_ID", "SIGHTLINE_TEAMS_APP_TENANT_ID"),
+    )
+    # Microsoft's local clients talk to a bot without credentials; never on by default.
+    teams_allow_anonymous: bool = False
+    teams_stories_conversation: str | None = None
+    teams_cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)  # AAD ids/UPNs
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL") from None
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"{backend!r} is not supported; use sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA timezone such as Europe/London") from None
+        return value
+
+    @field_validator("phone_extra_regions", "cx_leads", "teams_cx_leads", mode="before")
+    @classmethod
+    def _split_regions(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return _check_region(value)
+
+    @field_validator("phone_extra_regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        return [_check_region(region) for region in value]
+
+    @property
+    def database_url_for_logs(self) -> str:
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+
+def _check_region(value: str) -> str:
+    region = value.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not a two-letter country code such as GB or US")
+    return region
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation failures into one clear line per setting.
+
+    Raises:
+        SettingsError: naming the environment variable and what is wrong with it.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"Setting {env_name(field)} is invalid: {message}")
+    return "\n".join(lines)
+
+
+def env_name(field: str) -> str:
+    """The environment variable a field is read from (Slack's own names where they apply)."""
+    if field.upper() in _PLATFORM_NAMES:  # pydantic reports aliased fields by their alias
+        return field.upper()
+    if field in Settings.model_fields:
+        alias = Settings.model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices):
+            return str(alias.choices[0])
+    return f"SIGHTLINE_{field.upper()}"
+
+
+_PLATFORM_NAMES = {
+    "MICROSOFT_APP_ID",
+    "MICROSOFT_APP_PASSWORD",
+    "MICROSOFT_APP_TYPE",
+    "MICROSOFT_APP_TENANT_ID",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+}

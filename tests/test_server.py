@@ -1,0 +1,62 @@
+"""The aiohttp server over real HTTP: health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from aiohttp import web
+from sqlalchemy import Engine
+
+from bot.runtime import Runtime, build_runtime
+from bot.server import build_web_app
+from bot.settings import load_settings
+from stories.clock import FixedClock
+
+
+@pytest.fixture
+async def server(engine: Engine, clock: FixedClock) -> AsyncIterator[tuple[str, Runtime]]:
+    runtime = build_runtime(load_settings(_env_file=None), engine=engine, clock=clock)
+    runner = web.AppRunner(build_web_app(runtime))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}", runtime
+    await runner.cleanup()
+
+
+async def test_healthz_reports_database(server: tuple[str, Runtime]) -> None:
+    base, _ = server
+    async with httpx.AsyncClient(base_url=base) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["version"]
+
+
+async def test_healthz_is_503_when_database_is_gone(server: tuple[str, Runtime]) -> None:
+    base, runtime = server
+    from bot.database import create_db_engine
+
+    runtime.engine = create_db_engine("postgresql://nobody@127.0.0.1:1/none")
+    async with httpx.AsyncClient(base_url=base) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_metrics_count_requests(server: tuple[str, Runtime]) -> None:
+    base, _ = server
+    async with httpx.AsyncClient(base_url=base) as client:
+        await client.get("/healthz")
+        await client.get("/nowhere")
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    lines = response.text.splitlines()
+    assert 'sightline_http_requests_total{route="/healthz",status="200"} 1.0' in lines
+    assert 'sightline_http_requests_total{route="unmatched",status="404"} 1.0' in lines

@@ -1,0 +1,79 @@
+"""Settings: typed, secret-safe, and one clear line when a value is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    for name in ("SIGHTLINE_DATABASE_URL", "SLACK_BOT_TOKEN", "SIGHTLINE_DEFAULT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_use_embedded_sqlite() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///./var/sightline.db"
+    assert settings.is_sqlite
+    assert settings.port == 3978
+
+
+def test_slack_conventional_names_and_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "shh")
+    settings = load_settings()
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-very-secret"
+    assert "xoxb-very-secret" not in repr(settings)
+    assert "shh" not in str(settings.model_dump())
+
+
+def test_database_password_stays_out_of_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGHTLINE_DATABASE_URL", "postgresql://app:hunter2@db:5432/sightline")
+    settings = load_settings()
+    assert not settings.is_sqlite
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" not in settings.database_url_for_logs
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SIGHTLINE_PORT=4000\nSIGHTLINE_CX_LEADS=U1, U2\n")
+    settings = load_settings()
+    assert settings.port == 4000
+    assert settings.cx_leads == ["U1", "U2"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "SIGHTLINE_DEFAULT_TIMEZONE",
+            "Mars/Olympus",
+            "Setting SIGHTLINE_DEFAULT_TIMEZONE is invalid: 'Mars/Olympus' is not an IANA timezone",
+        ),
+        ("SIGHTLINE_SLACK_API_URL", "not a url", "Setting SIGHTLINE_SLACK_API_URL is invalid"),
+        (
+            "SIGHTLINE_DATABASE_URL",
+            "mysql://x@y/z",
+            "Setting SIGHTLINE_DATABASE_URL is invalid: 'mysql' is not supported",
+        ),
+        ("SIGHTLINE_DATABASE_URL", "::nonsense::", "Setting SIGHTLINE_DATABASE_URL is invalid"),
+        ("SIGHTLINE_PORT", "99999", "Setting SIGHTLINE_PORT is invalid"),
+        ("SIGHTLINE_PHONE_REGION", "XX", "Setting SIGHTLINE_PHONE_REGION is invalid"),
+        ("MICROSOFT_APP_TYPE", "Sometimes", "Setting MICROSOFT_APP_TYPE is invalid"),
+    ],
+)
+def test_bad_value_fails_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
