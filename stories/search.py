@@ -1,0 +1,161 @@
+"""Ranked full-text search over stories.
+
+SQLite uses the FTS5 index ``story_fts`` (BM25 ranking); PostgreSQL uses the generated
+``search_vector`` column with its GIN index (``ts_rank_cd``). Both read the same small query
+language, close to what people type into search boxes: words must all appear (stemmed, so
+"refunds" finds "refund"), ``"quoted phrases"`` match in order, ``-word`` excludes and ``or``
+between two terms accepts either. Nothing a person types can break the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, column, func, literal_column, table
+from sqlmodel import Session, col, select
+
+from stories.capture import normalise_touchpoint
+from stories.errors import InvalidSearchError
+from stories.models import Story
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Column weights for bm25(): story text, customer label, touchpoint.
+_SQLITE_RANK = "bm25(story_fts, 10.0, 2.0, 4.0)"
+_FTS = table("story_fts", column("rowid"))
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]  # one word, or several for a phrase
+    exclude: bool = False
+    either_with_previous: bool = False  # joined to the term before by "or"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    story: Story
+    score: float  # higher is better; comparable only within one result page
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    has_more: bool
+    query: str
+    offset: int = 0
+
+
+def parse_query(query: str) -> list[Term]:
+    """Split what a person typed into terms; raise InvalidSearchError when nothing is left."""
+    terms: list[Term] = []
+    pending_or = False
+    for match in _TERM.finditer(query[:MAX_QUERY_LENGTH]):
+        negated_phrase, phrase, bare = match.groups()
+        if bare is not None and bare.lower() == "or":
+            pending_or = bool(terms) and not terms[-1].exclude
+            continue
+        exclude = bool(negated_phrase) if phrase is not None else bare.startswith("-")
+        raw = phrase if phrase is not None else bare.lstrip("-")
+        words = tuple(w.lower() for w in _WORD.findall(raw))
+        if not words:
+            continue
+        terms.append(Term(words, exclude=exclude, either_with_previous=pending_or and not exclude))
+        pending_or = False
+        if len(terms) == MAX_TERMS:
+            break
+    if not any(not t.exclude for t in terms):
+        raise InvalidSearchError()
+    return terms
+
+
+def fts5_expression(terms: Sequence[Term]) -> str:
+    """An FTS5 MATCH expression; every word is quoted, so no input is read as syntax."""
+    groups: list[list[str]] = []
+    for term in (t for t in terms if not t.exclude):
+        quoted = '"' + " ".join(term.words) + '"'
+        if term.either_with_previous and groups:
+            groups[-1].append(quoted)
+        else:
+            groups.append([quoted])
+    positive = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
+    negative = "".join(f' NOT "{" ".join(t.words)}"' for t in terms if t.exclude)
+    return f"({positive}){negative}"
+
+
+def websearch_text(terms: Sequence[Term]) -> str:
+    """The same terms in PostgreSQL's websearch_to_tsquery syntax."""
+    parts: list[str] = []
+    for term in terms:
+        body = '"' + " ".join(term.words) + '"' if len(term.words) > 1 else term.words[0]
+        if term.either_with_previous:
+            parts.append("or")
+        parts.append(("-" if term.exclude else "") + body)
+    return " ".join(parts)
+
+
+def search_stories(
+    *,
+    session: Session,
+    workspace_id: int,
+    query: str,
+    touchpoint: str | None = None,
+    department_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchPage:
+    """Best-matching stories first, with optional filters.
+
+    Args:
+        query: words, "phrases", -exclusions and `or`, as typed by a person.
+        touchpoint: only stories with this touchpoint (normalised like at capture).
+        department_id: only stories whose author was in this department.
+        since / until: only stories captured in this UTC time range (inclusive).
+        limit / offset: one page of results; ``has_more`` says whether another follows.
+
+    Raises:
+        InvalidSearchError: the query holds no word to look for.
+    """
+    terms = parse_query(query)
+    filters: list[ColumnElement[bool]] = [col(Story.workspace_id) == workspace_id]
+    if touchpoint is not None and (slug := normalise_touchpoint(touchpoint)) is not None:
+        filters.append(col(Story.touchpoint) == slug)
+    if department_id is not None:
+        filters.append(col(Story.department_id) == department_id)
+    if since is not None:
+        filters.append(col(Story.created_at) >= since)
+    if until is not None:
+        filters.append(col(Story.created_at) <= until)
+
+    if session.get_bind().dialect.name == "sqlite":
+        rank: Any = literal_column(_SQLITE_RANK)
+        statement = (
+            select(Story, rank)
+            .join(_FTS, _FTS.c.rowid == Story.id)
+            .where(literal_column("story_fts").op("MATCH")(fts5_expression(terms)))
+            .order_by(rank, col(Story.created_at).desc())
+        )
+        sign = -1.0  # bm25: lower is better
+    else:
+        vector = literal_column("story.search_vector")
+        tsquery = func.websearch_to_tsquery(
+            literal_column("'english'::regconfig"), websearch_text(terms)
+        )
+        rank = func.ts_rank_cd(vector, tsquery)
+        statement = (
+            select(Story, rank)
+            .where(vector.op("@@")(tsquery))
+            .order_by(rank.desc(), col(Story.created_at).desc())
+        )
+        sign = 1.0
+    rows = session.exec(statement.where(*filters).offset(offset).limit(limit + 1)).all()
+    hits = [SearchHit(story=story, score=sign * float(score)) for story, score in rows[:limit]]
+    return SearchPage(hits=hits, has_more=len(rows) > limit, query=query, offset=offset)
