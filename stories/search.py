@@ -145,7 +145,7 @@ def search_stories(
         )
         sign = -1.0  # bm25: lower is better
     else:
-        vector = literal_column("story.search_vector")
+        vector: Any = literal_column("story.search_vector")
         tsquery = func.websearch_to_tsquery(
             literal_column("'english'::regconfig"), websearch_text(terms)
         )

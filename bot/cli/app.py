@@ -1,0 +1,36 @@
+"""Typer application and its sub-commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli import db, departments, serve, stories
+from bot.cli.context import STATE
+
+app = typer.Typer(
+    name="sightline",
+    help="Sightline: real customer stories where your company talks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(stories.app, name="stories")
+app.add_typer(departments.app, name="departments")
+app.command("serve")(serve.serve)
+app.command("demo-data")(stories.demo_data)
+
+
+@app.callback()
+def _root(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Database to use (default: SIGHTLINE_DATABASE_URL, else ./var/sightline.db).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    STATE.database_url = database_url

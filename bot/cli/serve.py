@@ -1,0 +1,53 @@
+"""`sightline serve`: the long-running bot process."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from aiohttp import web
+
+from bot.cli.context import STATE
+from bot.database import current_revision, head_revision, upgrade
+from bot.platforms import build_platforms
+from bot.server import build_web_app
+from stories.errors import SightlineError
+
+logger = logging.getLogger("sightline")
+
+
+class SchemaOutOfDateError(SightlineError):
+    def __init__(self, current: str | None, head: str | None) -> None:
+        super().__init__(
+            f"The database schema is at {current or 'nothing'}, the code needs {head}: "
+            "run `sightline db upgrade` once (not from every replica at the same time)."
+        )
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default SIGHTLINE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default SIGHTLINE_PORT).")] = None,
+) -> None:
+    """Run the bot: one HTTP server for health, metrics, Slack and Teams."""
+    settings = STATE.settings
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    runtime = STATE.runtime
+    engine = runtime.engine
+    if settings.is_sqlite:
+        # The embedded default is one process: bring its file up to date on start.
+        upgrade(engine)
+    elif current_revision(engine) != head_revision(engine):
+        # Several replicas share PostgreSQL; migrating is a deliberate, single step.
+        raise SchemaOutOfDateError(current_revision(engine), head_revision(engine))
+    app = build_web_app(runtime, platforms=build_platforms(runtime))
+    bind_host, bind_port = host or settings.host, port or settings.port
+    logger.info(
+        "Sightline listening on http://%s:%d (database %s)",
+        bind_host,
+        bind_port,
+        settings.database_url_for_logs,
+    )
+    web.run_app(app, host=bind_host, port=bind_port, print=None, access_log=None)

@@ -1,0 +1,299 @@
+"""`sightline stories …` and `sightline demo-data`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.cli.context import STATE, console, errors, print_json, workspace_for
+from stories.capture import StoryDraft, capture_story, delete_story, get_story, list_stories
+from stories.demo import load_demo
+from stories.models import Emotion, SourceKind, Story
+from stories.records import SCHEMA_VERSION, StoryRecord, story_records
+from stories.search import search_stories
+from stories.transfer import export_stories, import_stories, read_import_rows
+
+app = typer.Typer(help="Customer stories.", no_args_is_help=True)
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace", "-w", envvar="SIGHTLINE_WORKSPACE", help="Workspace id, external id or name."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable schema).")]
+
+
+def _parse_date(value: str | None, *, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-24") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if end and len(value) == 10:  # a bare date includes the whole day
+        parsed = parsed.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return parsed
+
+
+def _table(records: list[StoryRecord], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in ("id", "date", "touchpoint", "emotion", "author", "story"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        text = record["text"]
+        table.add_row(
+            str(record["id"]),
+            record["created_at"][:10],
+            record["touchpoint"] or "",
+            record["emotion"] or "",
+            record["author"] or "",
+            text if len(text) <= 140 else text[:139] + "…",
+        )
+    return table
+
+
+def _emit(stories: list[Story], *, as_json: bool, title: str, extra: dict[str, object]) -> None:
+    with STATE.session() as session:
+        records = story_records(session=session, stories=stories)
+    if as_json:
+        print_json({"schema": SCHEMA_VERSION, **extra, "stories": records})
+    elif records:
+        console.print(_table(records, title))
+    else:
+        console.print("No stories found.")
+
+
+@app.command("add")
+def add(
+    text: Annotated[str, typer.Argument(help="The story, in a sentence or a few.")],
+    customer: Annotated[str | None, typer.Option(help="Customer label or segment.")] = None,
+    touchpoint: Annotated[str | None, typer.Option(help="e.g. billing, login, delivery.")] = None,
+    emotion: Annotated[Emotion | None, typer.Option(help="How the customer felt.")] = None,
+    shared: Annotated[bool, typer.Option(help="May be posted and used in prompts.")] = True,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Capture a story (personal data is redacted before it is stored)."""
+    runtime = STATE.runtime
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace, create=True)
+        draft = StoryDraft(
+            workspace_id=ws.id or 0,
+            text=text,
+            source_kind=SourceKind.CLI,
+            customer_label=customer,
+            touchpoint=touchpoint,
+            emotion=emotion,
+            shared=shared,
+        )
+        story = capture_story(
+            session=session, clock=runtime.clock, redactor=runtime.redactor, draft=draft
+        ).story
+    if as_json:
+        _emit([story], as_json=True, title="", extra={})
+        return
+    note = (
+        f" ({story.redaction_count} personal detail(s) redacted)" if story.redaction_count else ""
+    )
+    console.print(f"Stored story {story.id}{note}.")
+
+
+@app.command("list")
+def list_command(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    touchpoint: Annotated[str | None, typer.Option()] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the newest stories."""
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace)
+        found = list_stories(
+            session=session, workspace_id=ws.id or 0, limit=limit, touchpoint=touchpoint
+        )
+    _emit(found, as_json=as_json, title=f"Stories in {ws.name}", extra={"workspace": ws.name})
+
+
+@app.command("show")
+def show(
+    story_id: Annotated[int, typer.Argument(help="Story id.")],
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one story in full."""
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace)
+        story = get_story(session=session, workspace_id=ws.id or 0, story_id=story_id)
+        record = story_records(session=session, stories=[story])[0]
+    if as_json:
+        print_json({"schema": SCHEMA_VERSION, "story": record})
+        return
+    for key in (
+        "id",
+        "created_at",
+        "customer_label",
+        "touchpoint",
+        "emotion",
+        "author",
+        "department",
+        "source_kind",
+        "permalink",
+        "resonates",
+        "redaction_count",
+    ):
+        value = record[key]
+        if value not in (None, ""):
+            console.print(f"[bold]{key}[/bold]: {value}")
+    console.print()
+    console.print(record["text"], markup=False)
+
+
+@app.command("search")
+def search(
+    words: Annotated[list[str], typer.Argument(help="Words to look for.")],
+    touchpoint: Annotated[str | None, typer.Option()] = None,
+    department: Annotated[str | None, typer.Option(help="Author's department.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full-text search, best matches first."""
+    from stories.departments import get_department
+
+    query = " ".join(words)
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace)
+        department_id = (
+            get_department(session=session, workspace_id=ws.id or 0, name=department).id
+            if department
+            else None
+        )
+        page = search_stories(
+            session=session,
+            workspace_id=ws.id or 0,
+            query=query,
+            touchpoint=touchpoint,
+            department_id=department_id,
+            since=_parse_date(since),
+            until=_parse_date(until, end=True),
+            limit=limit,
+        )
+    _emit(
+        [hit.story for hit in page.hits],
+        as_json=as_json,
+        title=f"Stories matching {query!r}",
+        extra={"query": query, "has_more": page.has_more},
+    )
+
+
+@app.command("delete")
+def delete(
+    story_id: Annotated[int, typer.Argument(help="Story id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Delete a story for good (it leaves search, summaries and prompts)."""
+    runtime = STATE.runtime
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace)
+        story = get_story(session=session, workspace_id=ws.id or 0, story_id=story_id)
+        if not yes and not typer.confirm(f"Delete story {story_id}: {story.text[:60]!r}?"):
+            raise typer.Exit(1)
+        delete_story(
+            session=session,
+            clock=runtime.clock,
+            workspace_id=ws.id or 0,
+            story_id=story_id,
+            actor=None,
+        )
+    console.print(f"Deleted story {story_id}.")
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from the suffix).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Import stories from CSV or JSON Lines; safe to run again on the same file."""
+    runtime = STATE.runtime
+    total = max(sum(1 for _ in path.open("rb")) - (1 if path.suffix == ".csv" else 0), 0)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with STATE.session() as session, Progress(*columns, console=errors) as progress:
+        ws = workspace_for(session, workspace, create=True)
+        task = progress.add_task(f"Importing {path.name}", total=total)
+        report = import_stories(
+            session=session,
+            clock=runtime.clock,
+            redactor=runtime.redactor,
+            workspace_id=ws.id or 0,
+            rows=read_import_rows(path, format=file_format),
+            on_progress=lambda line: progress.update(task, completed=line),
+        )
+    console.print(
+        f"Imported {report.created} new, {report.duplicates} already present, "
+        f"{len(report.rejected)} rejected."
+    )
+    for line, reason in report.rejected:
+        errors.print(f"  line {line}: {reason}", markup=False)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    file_format: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Export stories as CSV (opens in spreadsheets) or JSON Lines."""
+    if file_format not in ("csv", "jsonl"):
+        raise typer.BadParameter("choose csv or jsonl", param_hint="--format")
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace)
+        target = output if output is not None else sys.stdout.buffer
+        count = export_stories(
+            session=session,
+            workspace_id=ws.id or 0,
+            out=target,
+            format=file_format,  # type: ignore[arg-type]
+            since=_parse_date(since),
+            until=_parse_date(until, end=True),
+        )
+    if output is not None:
+        console.print(f"Exported {count} stories to {output}.")
+
+
+def demo_data() -> None:
+    """Load about 40 example stories into a workspace named 'Sightline demo'."""
+    runtime = STATE.runtime
+    with STATE.session() as session:
+        report = load_demo(
+            session=session,
+            clock=runtime.clock,
+            redactor=runtime.redactor,
+            path=STATE.settings.config_dir / "demo-stories.jsonl",
+        )
+    console.print(report.summary())
