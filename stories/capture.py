@@ -169,8 +169,7 @@ def capture_story(
         if existing is None:
             raise
         return CaptureResult(existing, created=False)
-    session.commit()
-    session.refresh(story)
+    session.commit()  # every field is set here, so no refresh round trip is needed
     return CaptureResult(story, created=True)
 
 
