@@ -62,6 +62,17 @@ class PermissionDeniedError(SightlineError):
         self.action = action
 
 
+class NoWorkspaceError(NotFoundError):
+    def __init__(self) -> None:
+        SightlineError.__init__(
+            self,
+            "There are no stories yet. Add one with `sightline stories add`, "
+            "or load examples with `sightline demo-data`.",
+        )
+        self.kind = "workspace"
+        self.key = None
+
+
 class AmbiguousWorkspaceError(SightlineError):
     def __init__(self, *, choices: list[str]) -> None:
         listed = ", ".join(choices)

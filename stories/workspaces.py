@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stories.clock import Clock
-from stories.errors import AmbiguousWorkspaceError, NotFoundError
+from stories.errors import AmbiguousWorkspaceError, NotFoundError, NoWorkspaceError
 from stories.models import Member, Platform, Workspace
 
 LOCAL_WORKSPACE_ID = "local"
@@ -57,7 +57,7 @@ def resolve_workspace(*, session: Session, key: str | None) -> Workspace:
         if len(workspaces) == 1:
             return workspaces[0]
         if not workspaces:
-            raise NotFoundError(kind="workspace", key="(none yet)")
+            raise NoWorkspaceError()
         raise AmbiguousWorkspaceError(choices=[w.external_id for w in workspaces])
     for workspace in session.exec(select(Workspace).order_by(col(Workspace.id))):
         if (

@@ -189,3 +189,29 @@ def test_bad_setting_is_one_friendly_line(tmp_path: Path) -> None:
         "sightline: Setting SIGHTLINE_DEFAULT_TIMEZONE is invalid: "
         "'Mars/Olympus' is not an IANA timezone such as Europe/London"
     )
+
+
+def test_usage_errors_and_domain_errors_are_short_messages(tmp_path: Path) -> None:
+    env = {**os.environ, "SIGHTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+
+    def sightline(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "from bot.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            check=False,
+        )
+
+    sightline("db", "upgrade")
+    usage = sightline("stories", "list", "--no-such-flag")
+    assert usage.returncode == 2
+    assert "No such option" in usage.stderr
+    assert "Traceback" not in usage.stderr
+    missing = sightline("stories", "show", "42")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        "sightline: There are no stories yet. Add one with `sightline stories add`, "
+        "or load examples with `sightline demo-data`."
+    )

@@ -12,20 +12,13 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: known problems become one friendly line and exit status 2."""
+    """Entry point: known problems become one friendly line and exit status 2.
+
+    Typer's standalone mode already turns usage errors into a short message; only
+    Sightline's own errors reach this handler.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except (SettingsError, SightlineError) as exc:
         print(f"sightline: {exc}", file=sys.stderr)
         sys.exit(2)
-    except SystemExit:
-        raise
-    except Exception as exc:  # typer's usage errors arrive here with standalone_mode off
-        from click.exceptions import ClickException, Exit
-
-        if isinstance(exc, Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
