@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,10 @@ TOUCHPOINTS = [
     "installation", "onboarding", "training", "renewals",
 ]  # fmt: skip
 EMOTIONS = ["delighted", "happy", "neutral", "confused", "frustrated", "angry", "anxious"]
-# Words a support team uses, most common first; picked with a Zipf-like weighting so query
-# words have realistic selectivity (a few very common, most rare).
-VOCABULARY = (
+# Words a support team uses. They are spread through a larger made-up vocabulary and words
+# are drawn with Zipf weights, so a query word matches anywhere from about 0.1% to 15% of
+# stories, as in real text (a vocabulary of only these words would match most stories).
+DOMAIN_WORDS = (
     "customer order account refund invoice delivery payment call email week day team "
     "login password reset card charge bill price plan contract renewal support agent "
     "manager store app website page error outage delay late wrong missing broken damaged "
@@ -33,8 +35,29 @@ FILLER = (
 ).split()
 
 
+VOCABULARY_SIZE = 20_000
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
+
+
+def vocabulary(seed: int = 3) -> list[str]:
+    """Made-up words with the domain words placed at log-spread frequency ranks."""
+    chooser = random.Random(seed)
+    words: list[str] = []
+    seen: set[str] = set()
+    while len(words) < VOCABULARY_SIZE:
+        word = "".join(chooser.choice(_SYLLABLES) for _ in range(chooser.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    domain = list(dict.fromkeys(DOMAIN_WORDS))
+    for n, word in enumerate(domain):
+        rank = int(30 * (100 ** (n / len(domain))))  # ranks 30 … 3,000
+        words.insert(rank, word)
+    return words[:VOCABULARY_SIZE]
+
+
 def _weights(n: int) -> list[float]:
-    return [1.0 / (rank + 1) ** 0.9 for rank in range(n)]
+    return [1.0 / (rank + 1) for rank in range(n)]
 
 
 class StoryFactory:
@@ -42,13 +65,14 @@ class StoryFactory:
 
     def __init__(self, seed: int = 7, *, start: datetime | None = None, days: int = 3 * 365):
         self._random = random.Random(seed)
-        self._weights = _weights(len(VOCABULARY))
+        self._words = vocabulary()
+        self._cumulative = list(itertools.accumulate(_weights(len(self._words))))
         self._start = start or datetime(2024, 1, 1, tzinfo=UTC)
         self._days = days
 
     def text(self, words: int | None = None) -> str:
         count = words or self._random.randint(18, 60)
-        picked = self._random.choices(VOCABULARY, weights=self._weights, k=count)
+        picked = self._random.choices(self._words, cum_weights=self._cumulative, k=count)
         out: list[str] = []
         for word in picked:
             out.append(word)

@@ -24,6 +24,7 @@ from stories.models import Story
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
+RANK_WINDOW = 2000  # matches ranked per query, newest first (see search_stories)
 _TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Column weights for bm25(): story text, customer label, touchpoint.
@@ -135,27 +136,42 @@ def search_stories(
     if until is not None:
         filters.append(col(Story.created_at) <= until)
 
+    # Ranking every match of a common word costs time in proportion to the corpus, so only
+    # the newest RANK_WINDOW matches are ranked: bounded latency, and recent stories are
+    # the ones people look for. Queries with fewer matches are ranked completely.
     if session.get_bind().dialect.name == "sqlite":
-        rank: Any = literal_column(_SQLITE_RANK)
-        statement = (
-            select(Story, rank)
-            .join(_FTS, _FTS.c.rowid == Story.id)
-            .where(literal_column("story_fts").op("MATCH")(fts5_expression(terms)))
-            .order_by(rank, col(Story.created_at).desc())
+        candidates = (
+            select(col(Story.id).label("id"), literal_column(_SQLITE_RANK).label("rank"))
+            .select_from(_FTS)
+            .join(Story, col(Story.id) == _FTS.c.rowid)
+            .where(literal_column("story_fts").op("MATCH")(fts5_expression(terms)), *filters)
+            .order_by(_FTS.c.rowid.desc())
+            .limit(RANK_WINDOW)
+            .subquery()
         )
-        sign = -1.0  # bm25: lower is better
+        best_first: Any = candidates.c.rank  # bm25: lower is better
+        sign = -1.0
     else:
         vector: Any = literal_column("story.search_vector")
         tsquery = func.websearch_to_tsquery(
             literal_column("'english'::regconfig"), websearch_text(terms)
         )
-        rank = func.ts_rank_cd(vector, tsquery)
-        statement = (
-            select(Story, rank)
-            .where(vector.op("@@")(tsquery))
-            .order_by(rank.desc(), col(Story.created_at).desc())
+        candidates = (
+            select(col(Story.id).label("id"), func.ts_rank_cd(vector, tsquery).label("rank"))
+            .where(vector.op("@@")(tsquery), *filters)
+            .order_by(col(Story.id).desc())
+            .limit(RANK_WINDOW)
+            .subquery()
         )
+        best_first = candidates.c.rank.desc()
         sign = 1.0
-    rows = session.exec(statement.where(*filters).offset(offset).limit(limit + 1)).all()
+    statement = (
+        select(Story, candidates.c.rank)
+        .join(candidates, candidates.c.id == Story.id)
+        .order_by(best_first, col(Story.created_at).desc(), col(Story.id).desc())
+        .offset(offset)
+        .limit(limit + 1)
+    )
+    rows = session.exec(statement).all()
     hits = [SearchHit(story=story, score=sign * float(score)) for story, score in rows[:limit]]
     return SearchPage(hits=hits, has_more=len(rows) > limit, query=query, offset=offset)

@@ -293,3 +293,39 @@ def test_dates_are_compared_in_utc(
     assert (
         search_stories(session=session, workspace_id=ws, query="delivery", since=later).hits == []
     )
+
+
+def test_only_the_newest_matches_are_ranked(
+    session: Session,
+    clock: FixedClock,
+    redactor: Redactor,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import stories.search
+
+    ws = workspace.id or 0
+    oldest = _add(
+        session,
+        clock,
+        redactor,
+        workspace,
+        "Refund refund refund: the refund for the refund never came.",
+        days_ago=9,
+    )
+    middle = _add(
+        session, clock, redactor, workspace, "The customer asked about a refund.", days_ago=5
+    )
+    newest = _add(
+        session,
+        clock,
+        redactor,
+        workspace,
+        "A refund arrived, then a second refund arrived by mistake.",
+        days_ago=1,
+    )
+    full = search_stories(session=session, workspace_id=ws, query="refund")
+    assert _ids(full.hits)[0] == oldest.id  # ranked over every match, the densest wins
+    monkeypatch.setattr(stories.search, "RANK_WINDOW", 2)
+    windowed = search_stories(session=session, workspace_id=ws, query="refund")
+    assert _ids(windowed.hits) == [newest.id, middle.id]
