@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+IMMEDIATE = "sightline_begin_immediate"  # execution option read by _begin on SQLite
 
 
 def normalise_url(url: str) -> str:
@@ -42,6 +43,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(wal=not in_memory))
+        event.listen(engine, "begin", _begin)
         return engine
     kwargs["pool_pre_ping"] = True
     return create_engine(url, **kwargs)
@@ -58,6 +60,29 @@ def _sqlite_pragmas(*, wal: bool) -> Any:
         cursor.close()
 
     return on_connect
+
+
+def _begin(connection: Any) -> None:
+    dbapi_connection = connection.connection.dbapi_connection
+    options = connection.get_execution_options()
+    if options.get(IMMEDIATE) and options.get("isolation_level") != "AUTOCOMMIT":
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another writer got in between (the busy timeout cannot help it), and
+        # the sqlite3 module does not put SAVEPOINTs inside a transaction. Taking the write
+        # lock at BEGIN makes concurrent writers queue on the busy timeout instead.
+        dbapi_connection.isolation_level = None
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        dbapi_connection.isolation_level = ""  # the sqlite3 module's own deferred mode
+
+
+def for_services(engine: Engine) -> Engine:
+    """The engine services write through: on SQLite, transactions take the write lock first.
+
+    Readers that only look (tests, reports) keep the plain engine, so they never hold the
+    write lock while the application works.
+    """
+    return engine.execution_options(**{IMMEDIATE: True})
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.database import create_db_engine
+from bot.database import create_db_engine, for_services
 from bot.metrics import Metrics
 from bot.settings import Settings
 from stories.clock import Clock, SystemClock
@@ -32,7 +32,7 @@ class Runtime:
 
     def session(self) -> Session:
         # Objects stay usable after commit: handlers render them after the service returns.
-        return Session(self.engine, expire_on_commit=False)
+        return Session(for_services(self.engine), expire_on_commit=False)
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run synchronous domain work in a worker thread with its own session.

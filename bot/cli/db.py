@@ -12,7 +12,7 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade_command(
-    revision: str = typer.Argument("head", help="Target revision (default: the newest)."),
+    revision: str = typer.Argument("heads", help="Target revision (default: the newest)."),
 ) -> None:
     """Create or migrate the database schema (safe to run again)."""
     engine = STATE.runtime.engine
