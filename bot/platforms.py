@@ -17,6 +17,10 @@ def build_platforms(runtime: Runtime) -> list[Platform]:
     mode it runs in, so an operator can see at start-up what this process will answer.
     """
     platforms: list[Platform] = []
+    from bot import slack  # imported here: a Teams-only install never loads slack_bolt
+
+    if slack.slack_mode(runtime.settings) is not None:
+        platforms.append(slack.SlackPlatform(runtime))
     if not platforms:
         logger.warning("No chat platform is configured: only /healthz and /metrics are served.")
     return platforms

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import db, departments, serve, stories
+from bot.cli import db, departments, serve, slack, stories
 from bot.cli.context import STATE
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(stories.app, name="stories")
 app.add_typer(departments.app, name="departments")
+app.add_typer(slack.app, name="slack")
 app.command("serve")(serve.serve)
 app.command("demo-data")(stories.demo_data)
 

@@ -1,0 +1,152 @@
+"""The Slack app under test: real AsyncApp behind the real aiohttp server, signed requests,
+and a fake Slack Web API server on another local port."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine
+
+from bot.runtime import Runtime, build_runtime
+from bot.server import build_web_app
+from bot.settings import Settings, load_settings
+from bot.slack import SlackPlatform
+from stories.clock import FixedClock
+from tests.fakes.slack_api import FakeSlackAPI
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-T0SIGHT01-test"
+STORIES_CHANNEL = "C0STORIES"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """A fresh copy of a real-shaped Slack payload from tests/fixtures/slack/."""
+    return copy.deepcopy(json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")))
+
+
+def sign(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    """Headers Slack sends: the v0 HMAC signature over ``v0:{timestamp}:{body}``."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+@dataclass
+class SlackHarness:
+    http: httpx.AsyncClient
+    fake: FakeSlackAPI
+    runtime: Runtime
+    platform: SlackPlatform
+
+    async def post(self, body: str, content_type: str, **sign_args: Any) -> httpx.Response:
+        headers = {"Content-Type": content_type, **sign(body, **sign_args)}
+        return await self.http.post("/slack/events", content=body, headers=headers)
+
+    async def command(
+        self,
+        text: str,
+        *,
+        user: str = "U0ALICE01",
+        channel: str = "C0PUBLIC1",
+        channel_name: str = "support",
+        response_key: str = "r1",
+    ) -> httpx.Response:
+        payload = fixture("slash_command")
+        payload.update(
+            text=text,
+            user_id=user,
+            channel_id=channel,
+            channel_name=channel_name,
+            response_url=self.fake.response_url(response_key),
+        )
+        return await self.post(urlencode(payload), "application/x-www-form-urlencoded")
+
+    async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def event(self, payload: dict[str, Any], *, retry: int | None = None) -> httpx.Response:
+        body = json.dumps(payload)
+        headers = {"Content-Type": "application/json", **sign(body)}
+        if retry is not None:
+            headers.update(
+                {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            )
+        return await self.http.post("/slack/events", content=body, headers=headers)
+
+
+def slack_settings(database_url: str, fake: FakeSlackAPI, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "slack_api_url": fake.url,
+        "slack_stories_channel": STORIES_CHANNEL,
+        "_env_file": None,
+    }
+    values.update(extra)
+    return load_settings(**values)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlackAPI]:
+    async with FakeSlackAPI() as fake:
+        yield fake
+
+
+async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+HarnessFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_harness(
+    database_url: str, engine: Engine, clock: FixedClock, fake_slack: FakeSlackAPI
+) -> AsyncIterator[HarnessFactory]:
+    """Build the server with settings overrides; everything is torn down after the test."""
+    runners: list[web.AppRunner] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(**extra: Any) -> SlackHarness:
+        settings = slack_settings(database_url, fake_slack, **extra)
+        runtime = build_runtime(settings, engine=engine, clock=clock)
+        platform = SlackPlatform(runtime)
+        runner, base = await _serve(build_web_app(runtime, platforms=[platform]))
+        runners.append(runner)
+        http = httpx.AsyncClient(base_url=base, timeout=10)
+        clients.append(http)
+        return SlackHarness(http, fake_slack, runtime, platform)
+
+    yield make
+    for http in clients:
+        await http.aclose()
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def slack(make_harness: HarnessFactory) -> SlackHarness:
+    harness: SlackHarness = await make_harness()
+    return harness
