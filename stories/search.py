@@ -127,7 +127,8 @@ def search_stories(
     """
     terms = parse_query(query)
     filters: list[ColumnElement[bool]] = [col(Story.workspace_id) == workspace_id]
-    if touchpoint is not None and (slug := normalise_touchpoint(touchpoint)) is not None:
+    slug = normalise_touchpoint(touchpoint)
+    if slug is not None:
         filters.append(col(Story.touchpoint) == slug)
     if department_id is not None:
         filters.append(col(Story.department_id) == department_id)
@@ -140,11 +141,15 @@ def search_stories(
     # the newest RANK_WINDOW matches are ranked: bounded latency, and recent stories are
     # the ones people look for. Queries with fewer matches are ranked completely.
     if session.get_bind().dialect.name == "sqlite":
+        match = fts5_expression(terms)
+        if slug:
+            # The index narrows by touchpoint too (the exact filter above still applies).
+            match += ' AND touchpoint : "' + slug.replace("-", " ") + '"'
         candidates = (
             select(col(Story.id).label("id"), literal_column(_SQLITE_RANK).label("rank"))
             .select_from(_FTS)
             .join(Story, col(Story.id) == _FTS.c.rowid)
-            .where(literal_column("story_fts").op("MATCH")(fts5_expression(terms)), *filters)
+            .where(literal_column("story_fts").op("MATCH")(match), *filters)
             .order_by(_FTS.c.rowid.desc())
             .limit(RANK_WINDOW)
             .subquery()
