@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import db, departments, serve, slack, stories
+from bot.cli import db, departments, serve, slack, stories, summary
 from bot.cli.context import STATE
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(departments.app, name="departments")
 app.add_typer(slack.app, name="slack")
 app.command("serve")(serve.serve)
 app.command("demo-data")(stories.demo_data)
+app.command("summary")(summary.summary)
 
 
 @app.callback()

@@ -1,0 +1,861 @@
+"""The CX lead summary: one platform-neutral object that Slack, Teams and the CLI all render.
+
+Every figure is computed for a period and for the previous period of equal length, and
+reported as a :class:`Change` (value, previous, delta, direction). Counting happens in the
+database with ``GROUP BY`` aggregates, so the cost grows with the number of departments,
+touchpoints and days, not with the number of rows. Two parts read text and therefore sample:
+
+- **Themes** read the newest :data:`THEME_STORIES` stories and :data:`THEME_ANSWERS` answers of
+  each period (``themes_sampled`` says when there were more). Theme counts are the number of
+  sampled documents that contain the phrase.
+- **Emotion** uses the captured emotion, counted in SQL. Stories without one get an emotion
+  from VADER (see :mod:`stories.sentiment`); when more than :data:`EMOTION_SAMPLE` stories lack
+  one, the newest of them are classified and their mix is scaled to the full number
+  (``emotions_sampled``), so the totals still add up to the number of stories.
+
+Definitions (each a ratio of counts; ``None`` when the denominator is 0, shown as "n/a"):
+
+- **Prompts sent**: ``PromptDelivery`` rows of kind ``prompt`` with status ``sent`` whose
+  ``sent_at`` (else ``occurrence_at``) lies in the period.
+- **Response rate** of a department: prompts delivered to it in the period that received at
+  least one answer / prompts delivered to it in the period. Answers are counted against the
+  prompt's delivery time, however late they came, so the rate is between 0 and 1.
+  ``answers`` alongside it is the raw number of answers to those prompts.
+- **Participation** of a department: distinct members *of that department* (``Member.
+  department_id``, as it is now) who answered any prompt delivered in the period / members of
+  that department, i.e. the members the prompts reached. It is ``None`` when the department
+  has no members or was sent no prompt in the period (nobody was reached). The overall figure
+  pools the departments that were sent a prompt: their answering members / their members.
+  Members without a department count in neither.
+- **Departments that have not answered**: departments that were sent at least one prompt in
+  the period and gave no answer to any of them. Departments that were sent nothing are not
+  listed (they were never asked).
+- **Silo index**: of the "resonates" engagement made in the period and the prompt answers
+  written in the period that are about a story, the share given by a department other than
+  the story's own (``Story.department_id``). A row counts only when both departments are
+  known: engagement or answers by people without a department, or on stories whose department
+  is unknown, are left out of numerator *and* denominator (they can be neither "same" nor
+  "other"). ``overall`` pools both kinds of rows. Higher means more line of sight across the
+  organisation.
+
+With a ``department_id`` filter the summary is about that department: stories it captured
+(``Story.department_id``), prompts delivered to it, answers and engagement its members gave
+(so its silo index is the share of its attention that goes to other departments' stories).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func
+from sqlmodel import Session, col, select
+
+from stories.errors import NotFoundError
+from stories.models import (
+    DeliveryStatus,
+    Department,
+    Emotion,
+    Engagement,
+    EngagementKind,
+    Member,
+    PromptAnswer,
+    PromptDelivery,
+    Story,
+    Workspace,
+)
+from stories.periods import Period
+from stories.sentiment import infer_emotion
+from stories.themes import ThemeDocument, count_containing, extract_themes
+
+SCHEMA_VERSION = 1
+THEME_STORIES = 80
+THEME_ANSWERS = 40
+THEME_LIMIT = 8
+EMOTION_SAMPLE = 500
+RESONATED_LIMIT = 5
+TOUCHPOINT_LIMIT = 12  # touchpoints listed by name in the breakdown; the rest are "other"
+NO_TOUCHPOINT = "(none)"
+OTHER = "other"
+
+Direction = Literal["up", "down", "flat"]
+Number = int | float
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure and the same figure for the previous period.
+
+    ``delta`` is ``None`` and ``direction`` is "flat" when either side is unknown (``None``).
+    """
+
+    value: Number | None
+    previous: Number | None
+    delta: Number | None
+    direction: Direction
+
+
+def compare(value: Number | None, previous: Number | None) -> Change:
+    if value is None or previous is None:
+        return Change(value=value, previous=previous, delta=None, direction="flat")
+    delta = value - previous
+    if isinstance(delta, float):
+        delta = round(delta, 10)  # 0.3 - 0.1 - 0.2 is not quite 0
+    direction: Direction = "up" if delta > 0 else "down" if delta < 0 else "flat"
+    return Change(value=value, previous=previous, delta=delta, direction=direction)
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    phrase: str
+    count: Change
+    example_story_id: int | None
+    example_text: str
+
+
+@dataclass(frozen=True)
+class EmotionShare:
+    emotion: str
+    count: Change
+    share: float | None  # of all stories in the period
+    inferred: int  # how many of ``count.value`` were filled in by the lexicon
+
+
+@dataclass(frozen=True)
+class DepartmentSummary:
+    department_id: int
+    name: str
+    members: int
+    prompts_delivered: Change
+    prompts_answered: Change
+    answers: Change
+    answering_members: Change
+    response_rate: Change
+    participation: Change
+
+
+@dataclass(frozen=True)
+class ResonatedStory:
+    story_id: int
+    text: str
+    touchpoint: str | None
+    department: str | None
+    resonates: int
+    from_other_departments: int
+
+
+@dataclass(frozen=True)
+class SiloIndex:
+    engagement: Change
+    answers: Change
+    overall: Change
+    engagement_rows: int  # rows with both departments known, this period
+    answer_rows: int
+
+
+@dataclass(frozen=True)
+class TouchpointSeries:
+    touchpoint: str
+    counts: tuple[int, ...]  # one per week of ``WeeklySeries.weeks``
+
+
+@dataclass(frozen=True)
+class WeeklySeries:
+    """Stories captured per ISO week (Monday start, UTC) and touchpoint, this period only."""
+
+    weeks: tuple[str, ...]  # "2026-W45"
+    week_starts: tuple[date, ...]
+    series: tuple[TouchpointSeries, ...]
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    department_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    workspace_id: int
+    workspace_name: str
+    department: DepartmentRef | None
+    period: Period
+    previous: Period
+    generated_at: datetime
+    stories: Change
+    by_source: tuple[Count, ...]
+    by_touchpoint: tuple[Count, ...]
+    themes: tuple[ThemeSummary, ...]
+    themes_sampled: bool
+    emotions: tuple[EmotionShare, ...]
+    emotions_inferred: int
+    emotions_sampled: bool
+    prompts_sent: Change
+    answers: Change
+    response_rate: Change
+    participation: Change
+    departments: tuple[DepartmentSummary, ...]
+    silent_departments: tuple[str, ...]
+    most_resonated: tuple[ResonatedStory, ...]
+    silo: SiloIndex
+    weekly: WeeklySeries
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            not self.stories.value and not self.prompts_sent.value and not self.silo.overall.value
+        )
+
+
+# --- query helpers -------------------------------------------------------------------------
+
+
+def _within(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
+
+
+def _delivered_at() -> Any:
+    return func.coalesce(col(PromptDelivery.sent_at), col(PromptDelivery.occurrence_at))
+
+
+def _delivered(workspace_id: int, period: Period) -> list[ColumnElement[bool]]:
+    return [
+        col(PromptDelivery.workspace_id) == workspace_id,
+        col(PromptDelivery.kind) == "prompt",
+        col(PromptDelivery.status) == DeliveryStatus.SENT,
+        _within(_delivered_at(), period),
+    ]
+
+
+def _story_filter(workspace_id: int, period: Period, department_id: int | None) -> list[Any]:
+    where: list[Any] = [
+        col(Story.workspace_id) == workspace_id,
+        _within(col(Story.created_at), period),
+    ]
+    if department_id is not None:
+        where.append(col(Story.department_id) == department_id)
+    return where
+
+
+def _grouped(session: Session, key: Any, where: Sequence[Any]) -> dict[Any, int]:
+    rows = session.exec(select(key, func.count()).where(*where).group_by(key)).all()
+    return {k: int(n) for k, n in rows}
+
+
+# --- stories, touchpoints, emotions ------------------------------------------------------
+
+
+def _counts(
+    current: dict[str, int], previous: dict[str, int], limit: int | None
+) -> tuple[Count, ...]:
+    keys = sorted(
+        set(current) | set(previous), key=lambda k: (-current.get(k, 0), -previous.get(k, 0), k)
+    )
+    if limit is not None and len(keys) > limit:
+        rest = keys[limit:]
+        keys = keys[:limit]
+        current = {**current, OTHER: sum(current.get(k, 0) for k in rest) + current.get(OTHER, 0)}
+        previous = {
+            **previous,
+            OTHER: sum(previous.get(k, 0) for k in rest) + previous.get(OTHER, 0),
+        }
+        keys = [k for k in keys if k != OTHER] + [OTHER]
+    return tuple(Count(key=k, change=compare(current.get(k, 0), previous.get(k, 0))) for k in keys)
+
+
+def _by_touchpoint(session: Session, where: Sequence[Any]) -> dict[str, int]:
+    raw = _grouped(session, col(Story.touchpoint), where)
+    return {(k or NO_TOUCHPOINT): n for k, n in raw.items()}
+
+
+def _by_source(session: Session, where: Sequence[Any]) -> dict[str, int]:
+    raw = _grouped(session, col(Story.source_kind), where)
+    return {str(k): n for k, n in raw.items()}
+
+
+def _emotions(
+    session: Session, where: Sequence[Any]
+) -> tuple[dict[str, int], dict[str, int], bool]:
+    """(counts per emotion including inferred ones, inferred counts, sampled?)."""
+    captured = {
+        str(k): n for k, n in _grouped(session, col(Story.emotion), where).items() if k is not None
+    }
+    missing = session.exec(
+        select(func.count()).select_from(Story).where(*where, col(Story.emotion).is_(None))
+    ).one()
+    inferred: dict[str, int] = {}
+    sampled = False
+    if missing:
+        texts = session.exec(
+            select(Story.text)
+            .where(*where, col(Story.emotion).is_(None))
+            .order_by(col(Story.created_at).desc(), col(Story.id).desc())
+            .limit(EMOTION_SAMPLE)
+        ).all()
+        raw: dict[str, int] = defaultdict(int)
+        for text in texts:
+            raw[infer_emotion(text).value] += 1
+        sampled = missing > len(texts)
+        inferred = _scale(raw, int(missing)) if sampled else dict(raw)
+    counts = dict(captured)
+    for emotion, n in inferred.items():
+        counts[emotion] = counts.get(emotion, 0) + n
+    return counts, inferred, sampled
+
+
+def _scale(sample: dict[str, int], total: int) -> dict[str, int]:
+    """Scale a sampled mix to ``total`` with largest remainders, so the parts sum to ``total``."""
+    size = sum(sample.values())
+    exact = {k: v * total / size for k, v in sample.items()}
+    scaled = {k: int(v) for k, v in exact.items()}
+    short = total - sum(scaled.values())
+    for k in sorted(exact, key=lambda k: (-(exact[k] - scaled[k]), k))[:short]:
+        scaled[k] += 1
+    return scaled
+
+
+# --- prompts, answers and departments ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PromptFigures:
+    delivered: dict[int | None, int]
+    answered: dict[int | None, int]  # prompts with at least one answer
+    answers: dict[int | None, int]
+    answering: dict[int | None, int]  # distinct answering members, by the member's department
+
+
+def _prompt_figures(session: Session, workspace_id: int, period: Period) -> _PromptFigures:
+    delivered_where = _delivered(workspace_id, period)
+    department = col(PromptDelivery.department_id)
+    delivered = _grouped(session, department, delivered_where)
+    answer_rows = session.exec(
+        select(
+            department,
+            func.count(distinct(col(PromptAnswer.delivery_id))),
+            func.count(col(PromptAnswer.id)),
+        )
+        .join(PromptAnswer, col(PromptAnswer.delivery_id) == col(PromptDelivery.id))
+        .where(*delivered_where)
+        .group_by(department)
+    ).all()
+    member_department = col(Member.department_id)
+    answering_rows = session.exec(
+        select(member_department, func.count(distinct(col(PromptAnswer.member_id))))
+        .select_from(PromptAnswer)
+        .join(PromptDelivery, col(PromptAnswer.delivery_id) == col(PromptDelivery.id))
+        .join(Member, col(Member.id) == col(PromptAnswer.member_id))
+        .where(*delivered_where)
+        .group_by(member_department)
+    ).all()
+    return _PromptFigures(
+        delivered=delivered,
+        answered={k: int(a) for k, a, _ in answer_rows},
+        answers={k: int(n) for k, _, n in answer_rows},
+        answering={k: int(n) for k, n in answering_rows},
+    )
+
+
+def _participation(answering: int, members: int, delivered: int) -> float | None:
+    return ratio(answering, members) if delivered else None
+
+
+def _department_summaries(
+    departments: Sequence[Department],
+    members: dict[Any, int],
+    now: _PromptFigures,
+    before: _PromptFigures,
+) -> tuple[DepartmentSummary, ...]:
+    out = []
+    for department in departments:
+        d = department.id
+        size = members.get(d, 0)
+
+        def figure(figures: _PromptFigures, name: str, d: int | None = d) -> int:
+            value: dict[int | None, int] = getattr(figures, name)
+            return value.get(d, 0)
+
+        out.append(
+            DepartmentSummary(
+                department_id=d or 0,
+                name=department.name,
+                members=size,
+                prompts_delivered=compare(figure(now, "delivered"), figure(before, "delivered")),
+                prompts_answered=compare(figure(now, "answered"), figure(before, "answered")),
+                answers=compare(figure(now, "answers"), figure(before, "answers")),
+                answering_members=compare(figure(now, "answering"), figure(before, "answering")),
+                response_rate=compare(
+                    ratio(figure(now, "answered"), figure(now, "delivered")),
+                    ratio(figure(before, "answered"), figure(before, "delivered")),
+                ),
+                participation=compare(
+                    _participation(figure(now, "answering"), size, figure(now, "delivered")),
+                    _participation(figure(before, "answering"), size, figure(before, "delivered")),
+                ),
+            )
+        )
+    return tuple(out)
+
+
+# --- engagement ----------------------------------------------------------------------------
+
+
+def _cross(giver: Any) -> Any:
+    story_department = col(Story.department_id)
+    return func.coalesce(func.sum(case((giver != story_department, 1), else_=0)), 0)
+
+
+def _silo_counts(
+    session: Session, workspace_id: int, period: Period, department_id: int | None
+) -> tuple[int, int, int, int]:
+    """(engagement rows, cross-department engagement, answer rows, cross-department answers)."""
+    giver = col(Engagement.department_id)
+    where: list[Any] = [
+        col(Engagement.workspace_id) == workspace_id,
+        col(Engagement.kind) == EngagementKind.RESONATES,
+        _within(col(Engagement.created_at), period),
+        giver.is_not(None),
+        col(Story.department_id).is_not(None),
+    ]
+    if department_id is not None:
+        where.append(giver == department_id)
+    engaged, engaged_cross = session.exec(
+        select(func.count(), _cross(giver))
+        .select_from(Engagement)
+        .join(Story, col(Story.id) == col(Engagement.story_id))
+        .where(*where)
+    ).one()
+    answerer = col(PromptAnswer.department_id)
+    answer_where: list[Any] = [
+        col(PromptAnswer.workspace_id) == workspace_id,
+        _within(col(PromptAnswer.created_at), period),
+        answerer.is_not(None),
+        col(Story.department_id).is_not(None),
+    ]
+    if department_id is not None:
+        answer_where.append(answerer == department_id)
+    answered, answered_cross = session.exec(
+        select(func.count(), _cross(answerer))
+        .select_from(PromptAnswer)
+        .join(Story, col(Story.id) == col(PromptAnswer.story_id))
+        .where(*answer_where)
+    ).one()
+    return int(engaged), int(engaged_cross), int(answered), int(answered_cross)
+
+
+def _silo(now: tuple[int, int, int, int], before: tuple[int, int, int, int]) -> SiloIndex:
+    def shares(c: tuple[int, int, int, int]) -> tuple[float | None, float | None, float | None]:
+        engaged, engaged_cross, answered, answered_cross = c
+        return (
+            ratio(engaged_cross, engaged),
+            ratio(answered_cross, answered),
+            ratio(engaged_cross + answered_cross, engaged + answered),
+        )
+
+    current, previous = shares(now), shares(before)
+    return SiloIndex(
+        engagement=compare(current[0], previous[0]),
+        answers=compare(current[1], previous[1]),
+        overall=compare(current[2], previous[2]),
+        engagement_rows=now[0],
+        answer_rows=now[2],
+    )
+
+
+def _most_resonated(
+    session: Session,
+    workspace_id: int,
+    period: Period,
+    department_id: int | None,
+    names: dict[int, str],
+) -> tuple[ResonatedStory, ...]:
+    story_id = col(Engagement.story_id)
+    giver = col(Engagement.department_id)
+    where: list[Any] = [
+        col(Engagement.workspace_id) == workspace_id,
+        col(Engagement.kind) == EngagementKind.RESONATES,
+        _within(col(Engagement.created_at), period),
+    ]
+    if department_id is not None:
+        where.append(col(Story.department_id) == department_id)
+    total = func.count().label("total")
+    rows = session.exec(
+        select(story_id, total, _cross(giver))
+        .join(Story, col(Story.id) == story_id)
+        .where(*where)
+        .group_by(story_id)
+        .order_by(total.desc(), story_id)
+        .limit(RESONATED_LIMIT)
+    ).all()
+    if not rows:
+        return ()
+    stories = {
+        s.id: s for s in session.exec(select(Story).where(col(Story.id).in_([r[0] for r in rows])))
+    }
+    out = []
+    for sid, count, cross in rows:
+        story = stories[sid]
+        out.append(
+            ResonatedStory(
+                story_id=sid,
+                text=story.text,
+                touchpoint=story.touchpoint,
+                department=names.get(story.department_id) if story.department_id else None,
+                resonates=int(count),
+                from_other_departments=int(cross),
+            )
+        )
+    return tuple(out)
+
+
+# --- weekly series -------------------------------------------------------------------------
+
+
+def _day(session: Session) -> Any:
+    created = col(Story.created_at)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", created))
+    return func.date(created)  # SQLite keeps naive UTC text, so date() is already the UTC day
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weekly(session: Session, period: Period, where: Sequence[Any]) -> WeeklySeries:
+    day = _day(session)
+    rows = session.exec(
+        select(day, col(Story.touchpoint), func.count())
+        .where(*where)
+        .group_by(day, col(Story.touchpoint))
+    ).all()
+    first = _week_start(period.start.date())
+    last = _week_start((period.end - timedelta(microseconds=1)).date())
+    starts = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    index = {s: i for i, s in enumerate(starts)}
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(starts))
+    for raw_day, touchpoint, n in rows:
+        parsed = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)[:10])
+        series[touchpoint or NO_TOUCHPOINT][index[_week_start(parsed)]] += int(n)
+    ordered = sorted(series, key=lambda k: (-sum(series[k]), k))
+    labels = tuple(f"{s.isocalendar().year}-W{s.isocalendar().week:02d}" for s in starts)
+    return WeeklySeries(
+        weeks=labels,
+        week_starts=tuple(starts),
+        series=tuple(TouchpointSeries(touchpoint=k, counts=tuple(series[k])) for k in ordered),
+    )
+
+
+# --- themes --------------------------------------------------------------------------------
+
+
+def _theme_documents(
+    session: Session, workspace_id: int, period: Period, department_id: int | None
+) -> tuple[list[ThemeDocument], bool]:
+    where = _story_filter(workspace_id, period, department_id)
+    stories = session.exec(
+        select(Story.id, Story.text)
+        .where(*where)
+        .order_by(col(Story.created_at).desc(), col(Story.id).desc())
+        .limit(THEME_STORIES + 1)
+    ).all()
+    answer_where: list[Any] = [
+        col(PromptAnswer.workspace_id) == workspace_id,
+        _within(col(PromptAnswer.created_at), period),
+    ]
+    if department_id is not None:
+        answer_where.append(col(PromptAnswer.department_id) == department_id)
+    answers = session.exec(
+        select(PromptAnswer.story_id, PromptAnswer.text)
+        .where(*answer_where)
+        .order_by(col(PromptAnswer.created_at).desc(), col(PromptAnswer.id).desc())
+        .limit(THEME_ANSWERS + 1)
+    ).all()
+    sampled = len(stories) > THEME_STORIES or len(answers) > THEME_ANSWERS
+    # Oldest first, so the document order (and any YAKE tie) does not depend on the sample edge.
+    documents = [
+        ThemeDocument(text=text, story_id=sid, is_story=True)
+        for sid, text in sorted(stories[:THEME_STORIES], key=lambda r: r[0] or 0)
+    ] + [
+        ThemeDocument(text=text, story_id=sid, is_story=False)
+        for sid, text in reversed(answers[:THEME_ANSWERS])
+    ]
+    return documents, sampled
+
+
+def _themes(
+    session: Session, workspace_id: int, period: Period, department_id: int | None
+) -> tuple[tuple[ThemeSummary, ...], bool]:
+    documents, sampled = _theme_documents(session, workspace_id, period, department_id)
+    found = extract_themes(documents, limit=THEME_LIMIT)
+    if not found:
+        return (), sampled
+    previous_docs, previous_sampled = _theme_documents(
+        session, workspace_id, period.previous(), department_id
+    )
+    before = count_containing(previous_docs, [t.key for t in found])
+    example_ids = [t.example_story_id for t in found if t.example_story_id is not None]
+    texts = dict(
+        session.exec(select(Story.id, Story.text).where(col(Story.id).in_(example_ids))).all()
+    )
+    return (
+        tuple(
+            ThemeSummary(
+                phrase=t.phrase,
+                count=compare(t.count, before[t.key]),
+                example_story_id=t.example_story_id,
+                # An answer may be the only mention; show the story it was about when there is one.
+                example_text=texts.get(t.example_story_id, t.example_text)
+                if t.example_story_id is not None
+                else t.example_text,
+            )
+            for t in found
+        ),
+        sampled or previous_sampled,
+    )
+
+
+# --- the summary ---------------------------------------------------------------------------
+
+
+def build_summary(
+    *,
+    session: Session,
+    workspace_id: int,
+    period: Period,
+    department_id: int | None = None,
+    now: datetime,
+) -> Summary:
+    """Compute the summary for ``period`` (and its previous period) in one workspace."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFoundError(kind="workspace", key=workspace_id)
+    all_departments = list(
+        session.exec(
+            select(Department)
+            .where(col(Department.workspace_id) == workspace_id)
+            .order_by(col(Department.name_key))
+        )
+    )
+    names = {d.id: d.name for d in all_departments if d.id is not None}
+    selected = all_departments
+    scope: DepartmentRef | None = None
+    if department_id is not None:
+        selected = [d for d in all_departments if d.id == department_id]
+        if not selected:
+            raise NotFoundError(kind="department", key=department_id)
+        scope = DepartmentRef(department_id=department_id, name=names[department_id])
+    previous = period.previous()
+
+    where_now = _story_filter(workspace_id, period, department_id)
+    where_before = _story_filter(workspace_id, previous, department_id)
+    sources_now, sources_before = _by_source(session, where_now), _by_source(session, where_before)
+    total_now, total_before = sum(sources_now.values()), sum(sources_before.values())
+    touch_now, touch_before = (
+        _by_touchpoint(session, where_now),
+        _by_touchpoint(session, where_before),
+    )
+
+    emotions_now, inferred_now, sampled_now = _emotions(session, where_now)
+    emotions_before, _, sampled_before = _emotions(session, where_before)
+    emotion_keys = [
+        e.value for e in Emotion if e.value in emotions_now or e.value in emotions_before
+    ]
+    emotions = tuple(
+        EmotionShare(
+            emotion=e,
+            count=compare(emotions_now.get(e, 0), emotions_before.get(e, 0)),
+            share=ratio(emotions_now.get(e, 0), total_now),
+            inferred=inferred_now.get(e, 0),
+        )
+        for e in emotion_keys
+    )
+
+    members = _grouped(
+        session, col(Member.department_id), [col(Member.workspace_id) == workspace_id]
+    )
+    prompts_now = _prompt_figures(session, workspace_id, period)
+    prompts_before = _prompt_figures(session, workspace_id, previous)
+    departments = _department_summaries(selected, members, prompts_now, prompts_before)
+    silent = tuple(
+        d.name
+        for d in departments
+        if (d.prompts_delivered.value or 0) > 0 and not d.prompts_answered.value
+    )
+
+    def overall(figures: _PromptFigures, name: str) -> int:
+        values: dict[int | None, int] = getattr(figures, name)
+        if department_id is not None:
+            return values.get(department_id, 0)
+        return sum(values.values())
+
+    def participation(figures: _PromptFigures) -> float | None:
+        reached = [d.id for d in selected if figures.delivered.get(d.id, 0)]
+        return ratio(
+            sum(figures.answering.get(d, 0) for d in reached),
+            sum(members.get(d, 0) for d in reached),
+        )
+
+    themes, themes_sampled = _themes(session, workspace_id, period, department_id)
+
+    return Summary(
+        workspace_id=workspace_id,
+        workspace_name=workspace.name,
+        department=scope,
+        period=period,
+        previous=previous,
+        generated_at=now,
+        stories=compare(total_now, total_before),
+        by_source=_counts(sources_now, sources_before, None),
+        by_touchpoint=_counts(touch_now, touch_before, TOUCHPOINT_LIMIT),
+        themes=themes,
+        themes_sampled=themes_sampled,
+        emotions=emotions,
+        emotions_inferred=sum(inferred_now.values()),
+        emotions_sampled=sampled_now or sampled_before,
+        prompts_sent=compare(
+            overall(prompts_now, "delivered"), overall(prompts_before, "delivered")
+        ),
+        answers=compare(overall(prompts_now, "answers"), overall(prompts_before, "answers")),
+        response_rate=compare(
+            ratio(overall(prompts_now, "answered"), overall(prompts_now, "delivered")),
+            ratio(overall(prompts_before, "answered"), overall(prompts_before, "delivered")),
+        ),
+        participation=compare(participation(prompts_now), participation(prompts_before)),
+        departments=departments,
+        silent_departments=silent,
+        most_resonated=_most_resonated(session, workspace_id, period, department_id, names),
+        silo=_silo(
+            _silo_counts(session, workspace_id, period, department_id),
+            _silo_counts(session, workspace_id, previous, department_id),
+        ),
+        weekly=_weekly(session, period, where_now),
+    )
+
+
+# --- neutral renderings --------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, Period):
+        return {"start": _plain(value.start), "end": _plain(value.end), "label": value.label}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def summary_payload(summary: Summary) -> dict[str, Any]:
+    """JSON-ready dict with a stable schema (``{"schema": 1, ...}``); floats to 4 places."""
+    body: dict[str, Any] = _plain(summary)
+    return {"schema": SCHEMA_VERSION, **body}
+
+
+def format_change(change: Change, *, percent: bool = False) -> str:
+    """ "12 (up 3 from 9)", "40% (down 10 pts from 50%)", "n/a"."""
+
+    def show(v: Number | None) -> str:
+        if v is None:
+            return "n/a"
+        if percent:
+            return f"{v * 100:.0f}%"
+        return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
+
+    if change.value is None and change.previous is None:
+        return "n/a"
+    if change.delta is None:
+        return f"{show(change.value)} (previously {show(change.previous)})"
+    if change.direction == "flat":
+        return f"{show(change.value)} (no change)"
+    step = f"{abs(change.delta) * 100:.0f} pts" if percent else show(abs(change.delta))
+    return f"{show(change.value)} ({change.direction} {step} from {show(change.previous)})"
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def render_summary_text(summary: Summary) -> str:
+    """The summary as Markdown-ish plain text (CLI, e-mail, logs)."""
+    scope = f" — {summary.department.name}" if summary.department else ""
+    lines = [
+        f"# Summary for {summary.workspace_name}{scope}",
+        f"{summary.period.label or 'period'}: {summary.period.start:%Y-%m-%d} to "
+        f"{summary.period.end:%Y-%m-%d %H:%M} UTC, compared with the previous period "
+        f"({summary.previous.start:%Y-%m-%d} to {summary.previous.end:%Y-%m-%d %H:%M}).",
+        "",
+        f"- Stories captured: {format_change(summary.stories)}",
+        f"- Prompts sent: {format_change(summary.prompts_sent)}",
+        f"- Answers: {format_change(summary.answers)}",
+        f"- Response rate: {format_change(summary.response_rate, percent=True)}",
+        f"- Participation: {format_change(summary.participation, percent=True)}",
+        f"- Silo index: {format_change(summary.silo.overall, percent=True)}"
+        f" (engagement {format_change(summary.silo.engagement, percent=True)};"
+        f" answers {format_change(summary.silo.answers, percent=True)})",
+    ]
+    if summary.by_source:
+        lines += ["", "## By source"]
+        lines += [f"- {c.key}: {format_change(c.change)}" for c in summary.by_source]
+    if summary.by_touchpoint:
+        lines += ["", "## By touchpoint"]
+        lines += [f"- {c.key}: {format_change(c.change)}" for c in summary.by_touchpoint]
+    lines += ["", "## Top themes" + (" (sampled)" if summary.themes_sampled else "")]
+    if summary.themes:
+        for t in summary.themes:
+            example = f"story {t.example_story_id}: " if t.example_story_id else ""
+            quote = _excerpt(t.example_text)
+            lines.append(f'- {t.phrase}: {format_change(t.count)} — e.g. {example}"{quote}"')
+    else:
+        lines.append("- none yet (themes need a phrase in at least two stories or answers)")
+    if summary.emotions:
+        inferred = (
+            f" ({summary.emotions_inferred} inferred from the text)"
+            if summary.emotions_inferred
+            else ""
+        )
+        lines += ["", f"## Emotion mix{inferred}"]
+        for e in summary.emotions:
+            share = "n/a" if e.share is None else f"{e.share * 100:.0f}%"
+            lines.append(f"- {e.emotion}: {share}, {format_change(e.count)}")
+    if summary.departments:
+        lines += ["", "## Departments"]
+        for d in summary.departments:
+            people = f"{d.members} member{'' if d.members == 1 else 's'}"
+            lines.append(
+                f"- {d.name} ({people}): prompts {format_change(d.prompts_delivered)}; "
+                f"response rate {format_change(d.response_rate, percent=True)}; "
+                f"participation {format_change(d.participation, percent=True)}"
+            )
+    lines += ["", "## Not answering"]
+    lines += [f"- {name}" for name in summary.silent_departments] or [
+        "- every department that was asked has answered"
+    ]
+    if summary.most_resonated:
+        lines += ["", "## Most resonated stories"]
+        for s in summary.most_resonated:
+            lines.append(
+                f"- story {s.story_id} ({s.resonates} resonates, {s.from_other_departments} from "
+                f'other departments): "{_excerpt(s.text)}"'
+            )
+    return "\n".join(lines) + "\n"
