@@ -89,6 +89,16 @@ class Settings(BaseSettings):
     teams_stories_conversation: str | None = None
     teams_cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)  # AAD ids/UPNs
 
+    # Line-of-sight prompts (see README "Line-of-sight prompts").
+    prompts_enabled: bool = True  # run the prompt scheduler inside `sightline serve`
+    prompt_grace_hours: float = Field(default=2.0, ge=0, le=48)  # catch-up after downtime
+    prompt_repeat_window_days: int = Field(default=90, ge=0, le=3650)  # same story, same dept
+    prompt_answer_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
+    prompt_reminder_after_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # 0: no reminder
+    prompt_claim_timeout_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    prompt_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    scheduler_instance: str | None = None  # default: host name and process id
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

@@ -83,3 +83,23 @@ class AmbiguousWorkspaceError(SightlineError):
 class InvalidSearchError(ValidationError):
     def __init__(self) -> None:
         super().__init__("Search needs at least one word, e.g. `refund delay`.")
+
+
+class PromptLibraryError(SightlineError):
+    """config/prompts.toml or config/touchpoints.toml is missing or malformed."""
+
+
+class NoPromptSenderError(SightlineError):
+    def __init__(self, *, department: str) -> None:
+        super().__init__(
+            f"No chat platform can deliver prompts to {department}: no Slack or Teams sender "
+            "is configured for its channel. Configure Slack (SLACK_BOT_TOKEN) or Teams "
+            "(MICROSOFT_APP_ID), and link the department with `sightline departments edit "
+            f"{department} --slack-channel C…` or `--teams-conversation …`. Nothing was sent."
+        )
+        self.department = department
+
+
+class AnswerClosedError(ValidationError):
+    def __init__(self) -> None:
+        super().__init__("This prompt was not delivered, so it cannot take answers.")

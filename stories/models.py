@@ -254,3 +254,64 @@ class AuditEvent(SQLModel, table=True):
     subject_id: int | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class StoryFeedback(SQLModel, table=True):
+    """ "Not relevant to us": one mark per member, lowering a story's score for a department."""
+
+    __table_args__ = (
+        UniqueConstraint("story_id", "department_id", "member_id", name="uq_story_feedback"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    story_id: int = Field(foreign_key="story.id", index=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", index=True, ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    delivery_id: int | None = Field(
+        default=None, foreign_key="promptdelivery.id", ondelete="SET NULL"
+    )
+    kind: str = Field(default="not_relevant", sa_type=_str(32))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MemberPreference(SQLModel, table=True):
+    """A member's own switches; a missing row means every default (notifications on)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True, ondelete="CASCADE")
+    author_notifications: bool = True  # DM me when another department reflects on my story
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """When each scheduler instance last swept, so a restart knows how long it was down."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance: str = Field(sa_type=_str(120), unique=True)
+    last_sweep_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DepartmentMember(SQLModel, table=True):
+    """Who a department's prompts reach: its channel's members plus manual overrides."""
+
+    __table_args__ = (UniqueConstraint("department_id", "member_id", name="uq_department_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    in_channel: bool = False  # seen in the linked channel at the last refresh
+    override: str | None = Field(default=None, sa_type=_str(16))  # "include" | "exclude"
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DepartmentRoster(SQLModel, table=True):
+    """The last attempt to read a department's channel members (flagged when unreadable)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="department.id", unique=True, ondelete="CASCADE")
+    readable: bool = True
+    error: str | None = Field(default=None, sa_type=_str(300))
+    member_count: int = 0
+    refreshed_at: datetime = Field(sa_type=UTCDateTime)

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.cli.context import STATE
 from bot.database import current_revision, head_revision, upgrade
 from bot.platforms import build_platforms
+from bot.scheduler import build_prompt_scheduler
 from bot.server import build_web_app
 from stories.errors import SightlineError
 
@@ -43,6 +44,9 @@ def serve(
         # Several replicas share PostgreSQL; migrating is a deliberate, single step.
         raise SchemaOutOfDateError(current_revision(engine), head_revision(engine))
     app = build_web_app(runtime, platforms=build_platforms(runtime))
+    scheduler = build_prompt_scheduler(runtime)
+    if scheduler is not None:
+        scheduler.attach(app)  # starts and stops with the server
     bind_host, bind_port = host or settings.host, port or settings.port
     logger.info(
         "Sightline listening on http://%s:%d (database %s)",

@@ -1,0 +1,521 @@
+"""The delivery ledger: one row per (department, occurrence), claimed before anything is sent.
+
+The unique constraint on (workspace, kind, target, occurrence_at) is the only lock: whoever
+inserts the row first owns the occurrence, so replicas sharing a database never double-send.
+Answers, "not relevant" marks and author-notification switches live here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from stories import audit
+from stories.clock import Clock
+from stories.errors import AnswerClosedError, InvalidFieldError, NotFoundError
+from stories.models import (
+    DeliveryStatus,
+    Department,
+    Member,
+    MemberPreference,
+    PromptAnswer,
+    PromptDelivery,
+    SchedulerHeartbeat,
+    Story,
+    StoryFeedback,
+    Workspace,
+)
+from stories.prompts import AuthorNotice
+from stories.redaction import Redactor
+
+PROMPT_KIND = "prompt"
+MANUAL_KIND = "manual"  # `sightline prompts send`: outside the schedule, same ledger
+MIN_ANSWER_LENGTH = 2
+MAX_ANSWER_LENGTH = 3000
+MAX_REASON_LENGTH = 500
+
+
+def target_for(department: Department) -> str:
+    return f"department:{department.id}"
+
+
+# --- claiming and recording occurrences ----------------------------------------------------
+
+
+def claim_occurrence(
+    *,
+    session: Session,
+    clock: Clock,
+    department: Department,
+    occurrence_at: datetime,
+    instance: str,
+    kind: str = PROMPT_KIND,
+) -> PromptDelivery | None:
+    """Claim an occurrence for sending; None when another sweep (or replica) already has it."""
+    now = clock.now()
+    return _insert(
+        session,
+        PromptDelivery(
+            workspace_id=department.workspace_id,
+            kind=kind,
+            target=target_for(department),
+            department_id=department.id,
+            occurrence_at=occurrence_at,
+            status=DeliveryStatus.CLAIMED,
+            claimed_by=instance[:120],
+            claimed_at=now,
+        ),
+    )
+
+
+def record_skipped(
+    *,
+    session: Session,
+    clock: Clock,
+    department: Department,
+    occurrence_at: datetime,
+    reason: str,
+    kind: str = PROMPT_KIND,
+) -> PromptDelivery | None:
+    """Record a holiday, pause or similar skip; None when the occurrence was already recorded."""
+    return _record_final(
+        session, clock, department, occurrence_at, DeliveryStatus.SKIPPED, reason, kind
+    )
+
+
+def record_missed(
+    *,
+    session: Session,
+    clock: Clock,
+    department: Department,
+    occurrence_at: datetime,
+    reason: str = "the bot was not running within the grace period",
+    kind: str = PROMPT_KIND,
+) -> PromptDelivery | None:
+    """Record an occurrence that fell due while nothing was running and is now too old."""
+    return _record_final(
+        session, clock, department, occurrence_at, DeliveryStatus.MISSED, reason, kind
+    )
+
+
+def _record_final(
+    session: Session,
+    clock: Clock,
+    department: Department,
+    occurrence_at: datetime,
+    status: DeliveryStatus,
+    reason: str,
+    kind: str,
+) -> PromptDelivery | None:
+    return _insert(
+        session,
+        PromptDelivery(
+            workspace_id=department.workspace_id,
+            kind=kind,
+            target=target_for(department),
+            department_id=department.id,
+            occurrence_at=occurrence_at,
+            status=status,
+            claimed_at=clock.now(),
+            reason=reason[:MAX_REASON_LENGTH],
+        ),
+    )
+
+
+def _insert(session: Session, delivery: PromptDelivery) -> PromptDelivery | None:
+    try:
+        with session.begin_nested():
+            session.add(delivery)
+            session.flush()
+    except IntegrityError:
+        return None  # the unique constraint says someone else recorded this occurrence
+    session.commit()
+    return delivery
+
+
+def attach_content(
+    *, session: Session, delivery_id: int, story_id: int | None, template_id: int | None
+) -> PromptDelivery:
+    """Remember which story and question a claimed delivery carries (before sending)."""
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    delivery.story_id, delivery.template_id = story_id, template_id
+    session.add(delivery)
+    session.commit()
+    return delivery
+
+
+def mark_sent(
+    *, session: Session, clock: Clock, delivery_id: int, message_ref: str
+) -> PromptDelivery:
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    delivery.status = DeliveryStatus.SENT
+    delivery.sent_at = clock.now()
+    delivery.message_ref = message_ref[:300]
+    delivery.reason = None
+    session.add(delivery)
+    session.commit()
+    return delivery
+
+
+def mark_failed(*, session: Session, clock: Clock, delivery_id: int, reason: str) -> PromptDelivery:
+    """A destination refused the prompt (channel archived, bot removed, …): kept for leads."""
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    delivery.status = DeliveryStatus.FAILED
+    delivery.reason = (reason or "unknown error")[:MAX_REASON_LENGTH]
+    session.add(delivery)
+    audit.record(
+        session=session,
+        clock=clock,
+        workspace_id=delivery.workspace_id,
+        action="prompt.failed",
+        subject_type="promptdelivery",
+        subject_id=delivery.id,
+        detail={"reason": delivery.reason},
+    )
+    session.commit()
+    return delivery
+
+
+def skip_claimed(*, session: Session, delivery_id: int, reason: str) -> PromptDelivery:
+    """Turn a claim into a recorded skip (e.g. no eligible story)."""
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    delivery.status = DeliveryStatus.SKIPPED
+    delivery.reason = reason[:MAX_REASON_LENGTH]
+    session.add(delivery)
+    session.commit()
+    return delivery
+
+
+def mark_missed(*, session: Session, delivery_id: int, reason: str) -> PromptDelivery:
+    """A claim that was never confirmed and is now too old to send."""
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    delivery.status = DeliveryStatus.MISSED
+    delivery.reason = reason[:MAX_REASON_LENGTH]
+    session.add(delivery)
+    session.commit()
+    return delivery
+
+
+def get_delivery(*, session: Session, delivery_id: int) -> PromptDelivery:
+    delivery = session.get(PromptDelivery, delivery_id, populate_existing=True)
+    if delivery is None:
+        raise NotFoundError(kind="prompt delivery", key=delivery_id)
+    return delivery
+
+
+def recorded_occurrences(
+    *, session: Session, department: Department, start: datetime, end: datetime, kind: str
+) -> set[datetime]:
+    """Occurrence instants already in the ledger for a department (any status)."""
+    query = select(PromptDelivery.occurrence_at).where(
+        PromptDelivery.workspace_id == department.workspace_id,
+        PromptDelivery.kind == kind,
+        PromptDelivery.target == target_for(department),
+        PromptDelivery.occurrence_at >= start,
+        PromptDelivery.occurrence_at <= end,
+    )
+    return set(session.exec(query))
+
+
+def stale_claims(*, session: Session, now: datetime, older_than: timedelta) -> list[PromptDelivery]:
+    """Claims never confirmed as sent or failed: their sender probably crashed."""
+    query = select(PromptDelivery).where(
+        PromptDelivery.status == DeliveryStatus.CLAIMED,
+        col(PromptDelivery.claimed_at) < now - older_than,
+    )
+    return list(session.exec(query.order_by(col(PromptDelivery.occurrence_at))))
+
+
+def take_over_claim(
+    *, session: Session, clock: Clock, delivery: PromptDelivery, instance: str
+) -> bool:
+    """Re-claim a stale delivery; False when another sweep took it over first."""
+    result = session.execute(
+        update(PromptDelivery)
+        .where(
+            col(PromptDelivery.id) == delivery.id,
+            col(PromptDelivery.status) == DeliveryStatus.CLAIMED,
+            col(PromptDelivery.claimed_at) == delivery.claimed_at,
+        )
+        .values(claimed_by=instance[:120], claimed_at=clock.now())
+        # Leave the caller's snapshot as it was: it is the version being compared against.
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- scheduler heartbeats ------------------------------------------------------------------
+
+
+def last_sweep_at(*, session: Session) -> datetime | None:
+    """When any scheduler instance last completed a sweep (None on a fresh database)."""
+    latest: datetime | None = session.exec(select(func.max(SchedulerHeartbeat.last_sweep_at))).one()
+    if latest is not None and latest.tzinfo is None:  # func.max bypasses the column type
+        from datetime import UTC
+
+        latest = latest.replace(tzinfo=UTC)
+    return latest
+
+
+def record_sweep(*, session: Session, instance: str, at: datetime) -> None:
+    row = session.exec(
+        select(SchedulerHeartbeat).where(SchedulerHeartbeat.instance == instance)
+    ).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(SchedulerHeartbeat(instance=instance[:120], last_sweep_at=at))
+                session.flush()
+        except IntegrityError:
+            row = session.exec(
+                select(SchedulerHeartbeat).where(SchedulerHeartbeat.instance == instance)
+            ).one()
+    if row is not None:
+        row.last_sweep_at = at
+        session.add(row)
+    session.commit()
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def due_reminders(
+    *, session: Session, now: datetime, reminder_after: timedelta, answer_window: timedelta
+) -> list[PromptDelivery]:
+    """Sent prompts past their reminder point, still open, never reminded."""
+    query = select(PromptDelivery).where(
+        PromptDelivery.status == DeliveryStatus.SENT,
+        col(PromptDelivery.reminder_sent_at).is_(None),
+        col(PromptDelivery.sent_at) <= now - reminder_after,
+        col(PromptDelivery.sent_at) > now - answer_window,
+    )
+    return list(session.exec(query.order_by(col(PromptDelivery.sent_at))))
+
+
+def claim_reminder(*, session: Session, clock: Clock, delivery_id: int) -> bool:
+    """Take the one reminder an occurrence may have; False when it was already taken."""
+    result = session.execute(
+        update(PromptDelivery)
+        .where(
+            col(PromptDelivery.id) == delivery_id,
+            col(PromptDelivery.reminder_sent_at).is_(None),
+        )
+        .values(reminder_sent_at=clock.now())
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def answer_count(*, session: Session, delivery_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(PromptAnswer)
+        .where(PromptAnswer.delivery_id == delivery_id)
+    )
+    return int(session.exec(query).one())
+
+
+# --- answers, feedback and preferences ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    answer: PromptAnswer
+    created: bool  # False when the member edited their earlier answer
+
+
+def record_answer(
+    *,
+    session: Session,
+    clock: Clock,
+    redactor: Redactor,
+    delivery_id: int,
+    member: Member,
+    text: str,
+) -> AnswerResult:
+    """Store a member's answer to a prompt, redacted; a second answer replaces the first.
+
+    Raises:
+        NotFoundError: no such delivery.
+        AnswerClosedError: the delivery was never sent (skipped, missed, failed).
+        InvalidFieldError: the answer is empty or too long.
+    """
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    if delivery.status != DeliveryStatus.SENT or delivery.workspace_id != member.workspace_id:
+        raise AnswerClosedError()
+    cleaned = text.strip()
+    if len(cleaned) < MIN_ANSWER_LENGTH:
+        raise InvalidFieldError(field="answer", reason="write a sentence or two")
+    if len(cleaned) > MAX_ANSWER_LENGTH:
+        raise InvalidFieldError(
+            field="answer", reason=f"keep it under {MAX_ANSWER_LENGTH:,} characters"
+        )
+    redacted = redactor.redact(cleaned)
+    query = select(PromptAnswer).where(
+        PromptAnswer.delivery_id == delivery_id, PromptAnswer.member_id == member.id
+    )
+    answer = session.exec(query).first()
+    created = answer is None
+    if answer is None:
+        answer = PromptAnswer(
+            workspace_id=delivery.workspace_id,
+            delivery_id=delivery_id,
+            story_id=delivery.story_id,
+            member_id=member.id or 0,
+            department_id=delivery.department_id,
+            text=redacted.text,
+            redaction_count=redacted.count,
+            created_at=clock.now(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(answer)
+                session.flush()
+        except IntegrityError:  # the same member's other click won the race: edit that one
+            answer = session.exec(query).one()
+            created = False
+    if not created:
+        answer.text, answer.redaction_count = redacted.text, redacted.count
+        session.add(answer)
+    audit.record(
+        session=session,
+        clock=clock,
+        workspace_id=delivery.workspace_id,
+        actor_member_id=member.id,
+        action="prompt.answered" if created else "prompt.answer_edited",
+        subject_type="promptdelivery",
+        subject_id=delivery.id,
+        detail={"redactions": redacted.count},
+    )
+    session.commit()
+    session.refresh(answer)
+    return AnswerResult(answer=answer, created=created)
+
+
+def mark_not_relevant(
+    *, session: Session, clock: Clock, delivery_id: int, member: Member | None
+) -> StoryFeedback | None:
+    """ "Not relevant to us" on a prompt: lowers the story's score for that department.
+
+    One mark per member and story; repeating it changes nothing. None when the delivery
+    carried no story.
+    """
+    delivery = get_delivery(session=session, delivery_id=delivery_id)
+    if delivery.story_id is None or delivery.department_id is None:
+        return None
+    member_id = member.id if member is not None else None
+    query = select(StoryFeedback).where(
+        StoryFeedback.story_id == delivery.story_id,
+        StoryFeedback.department_id == delivery.department_id,
+        StoryFeedback.member_id == member_id
+        if member_id is not None
+        else col(StoryFeedback.member_id).is_(None),
+    )
+    existing = session.exec(query).first()
+    if existing is not None:
+        return existing
+    feedback = StoryFeedback(
+        workspace_id=delivery.workspace_id,
+        story_id=delivery.story_id,
+        department_id=delivery.department_id,
+        member_id=member_id,
+        delivery_id=delivery.id,
+        created_at=clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(feedback)
+            session.flush()
+    except IntegrityError:
+        return session.exec(query).one()
+    session.commit()
+    return feedback
+
+
+def set_author_notifications(
+    *, session: Session, clock: Clock, member_id: int, enabled: bool
+) -> MemberPreference:
+    """Switch the "another department reflected on your story" direct messages on or off."""
+    query = select(MemberPreference).where(MemberPreference.member_id == member_id)
+    preference = session.exec(query).first()
+    if preference is None:
+        preference = MemberPreference(member_id=member_id, updated_at=clock.now())
+    preference.author_notifications = enabled
+    preference.updated_at = clock.now()
+    session.add(preference)
+    session.commit()
+    session.refresh(preference)
+    return preference
+
+
+def author_notifications_enabled(*, session: Session, member_id: int) -> bool:
+    query = select(MemberPreference.author_notifications).where(
+        MemberPreference.member_id == member_id
+    )
+    value = session.exec(query).first()
+    return True if value is None else bool(value)
+
+
+EXCERPT_LENGTH = 140
+
+
+def author_notice(*, session: Session, answer_id: int) -> AuthorNotice | None:
+    """The direct message to send the story's author, or None when none should be sent.
+
+    None when the story has no author, the author answered their own story, the author
+    switched these messages off, or the workspace has no chat platform.
+    """
+    answer = session.get(PromptAnswer, answer_id)
+    if answer is None or answer.story_id is None:
+        return None
+    story = session.get(Story, answer.story_id)
+    if (
+        story is None
+        or story.author_member_id is None
+        or story.author_member_id == answer.member_id
+    ):
+        return None
+    if not author_notifications_enabled(session=session, member_id=story.author_member_id):
+        return None
+    author = session.get(Member, story.author_member_id)
+    workspace = session.get(Workspace, answer.workspace_id)
+    department = session.get(Department, answer.department_id) if answer.department_id else None
+    if author is None or workspace is None or workspace.platform.value == "local":
+        return None
+    excerpt = (
+        story.text if len(story.text) <= EXCERPT_LENGTH else story.text[: EXCERPT_LENGTH - 1] + "…"
+    )
+    return AuthorNotice(
+        workspace_external_id=workspace.external_id,
+        platform=workspace.platform.value,
+        author_platform_user_id=author.platform_user_id,
+        story_id=story.id or 0,
+        story_excerpt=excerpt,
+        department_name=department.name if department else "Another department",
+        answer_text=answer.text,
+        delivery_id=answer.delivery_id,
+        permalink=story.permalink,
+    )
+
+
+def list_deliveries(
+    *,
+    session: Session,
+    workspace_id: int,
+    department_id: int | None = None,
+    status: DeliveryStatus | None = None,
+    limit: int = 100,
+) -> list[PromptDelivery]:
+    """The ledger, newest occurrence first."""
+    query = select(PromptDelivery).where(PromptDelivery.workspace_id == workspace_id)
+    if department_id is not None:
+        query = query.where(PromptDelivery.department_id == department_id)
+    if status is not None:
+        query = query.where(PromptDelivery.status == status)
+    query = query.order_by(col(PromptDelivery.occurrence_at).desc(), col(PromptDelivery.id).desc())
+    return list(session.exec(query.limit(limit)))

@@ -1,0 +1,50 @@
+"""An in-memory `PromptSender`: records what would be posted, can be told to fail or crash."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
+
+
+class DestinationGone(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class RecordingSender:
+    """Posts land in ``sent``; ``fail_destinations`` refuse; ``posted`` is the destination's
+    own history (what `find_sent` searches): a test can seed it to stand for a post that
+    went out just before a crash."""
+
+    platform: str = "slack"
+    fail_destinations: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    sent: list[PromptMessage] = field(default_factory=list)
+    posted: dict[int, str] = field(default_factory=dict)  # delivery id -> message ref
+    reminders: list[ReminderMessage] = field(default_factory=list)
+    notices: list[AuthorNotice] = field(default_factory=list)
+    lookups: list[int] = field(default_factory=list)
+
+    async def send_prompt(self, *, message: PromptMessage) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if message.destination in self.fail_destinations:
+            raise DestinationGone(self.fail_destinations[message.destination])
+        ref = f"{message.destination}:{len(self.posted) + 1}"
+        self.sent.append(message)
+        self.posted[message.delivery_id] = ref
+        return ref
+
+    async def find_sent(self, *, message: PromptMessage) -> str | None:
+        self.lookups.append(message.delivery_id)
+        return self.posted.get(message.delivery_id)
+
+    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
+        self.reminders.append(reminder)
+
+    async def notify_author(self, *, notice: AuthorNotice) -> None:
+        self.notices.append(notice)
