@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bench.synthetic import StoryFactory
-from bot.database import create_db_engine, normalise_url, upgrade
+from bot.database import create_db_engine, for_services, normalise_url, upgrade
 from stories.capture import StoryDraft, capture_story
 from stories.clock import SystemClock
 from stories.models import Platform, SourceKind
@@ -122,7 +122,8 @@ def bench_capture(backend: str, count: int) -> dict[str, Any]:
     clock = SystemClock()
     with database(backend) as engine:
         ws = _workspace(engine)
-        with Session(engine, expire_on_commit=False) as session:
+        # The same session set-up as the running bot (SQLite: BEGIN IMMEDIATE).
+        with Session(for_services(engine), expire_on_commit=False) as session:
             started = time.perf_counter()
             redacted = 0
             for n, body in enumerate(texts):
