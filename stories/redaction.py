@@ -20,8 +20,11 @@ _EMAIL = re.compile(
 )
 # 13 to 19 digits, optionally grouped by single spaces or dashes.
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-# Two letters, two check digits, then up to 30 alphanumerics, optionally grouped in fours.
-_IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}\b")
+# Where an IBAN may start: a country code and two check digits; the rest is read group by
+# group (see _ibans), since a greedy pattern would swallow the words that follow it.
+_IBAN_START = re.compile(r"\b[A-Za-z]{2}\d{2}(?=[ ]?[A-Za-z0-9])")
+_IBAN_GROUP = re.compile(r"[ ]?([A-Za-z0-9]{1,34})")
+_IBAN_MAX = 34
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,19 @@ class Redactor:
 
     @staticmethod
     def _ibans(text: str) -> list[Span]:
+        """The longest run of groups after each start that is a valid IBAN (checksum)."""
         found = []
-        for m in _IBAN.finditer(text):
-            candidate = m.group().rstrip()
-            if iban.is_valid(candidate):
-                found.append(Span(m.start(), m.start() + len(candidate), "iban"))
+        for start in _IBAN_START.finditer(text):
+            compact, end, best = start.group(), start.end(), None
+            while (group := _IBAN_GROUP.match(text, end)) is not None:
+                compact += group.group(1)
+                end = group.end()
+                if len(compact) > _IBAN_MAX:
+                    break
+                if len(compact) >= 15 and iban.is_valid(compact):
+                    best = end
+            if best is not None:
+                found.append(Span(start.start(), best, "iban"))
         return found
 
     @staticmethod
