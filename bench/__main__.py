@@ -259,7 +259,9 @@ def bench_search(backend: str, count: int, repeat: int, like_repeat: int) -> dic
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=["all", "capture", "search"])
+    parser.add_argument(
+        "which", nargs="?", default="all", choices=["all", "capture", "search", "slack"]
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--stories", type=int, default=1_000_000, help="search corpus size")
     parser.add_argument("--captures", type=int, default=3_000, help="stories to capture")
@@ -290,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             if r["empty_queries"]:
                 print(f"\nQueries with no match on {r['backend']}: {r['empty_queries']}")
+    if args.which in ("all", "slack"):
+        from bench.slack_ack import report
+
+        print()
+        report()
     return 0
 
 

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
@@ -325,7 +325,9 @@ class SlackPlatform:
         if self.runtime.settings.slack_app_token is not None:
             app.on_startup.append(self._start_socket_mode)
             app.on_cleanup.append(self._stop_socket_mode)
+        app.on_startup.append(self._open_http_session)
         app.on_shutdown.append(self._drain)
+        app.on_cleanup.append(self._close_http_session)
         logger.info(
             "Slack: %s mode, %s",
             self.mode,
@@ -357,6 +359,16 @@ class SlackPlatform:
         flow = self.app.oauth_flow
         assert flow is not None
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    async def _open_http_session(self, _app: web.Application) -> None:
+        # One pooled session for every Web API call: without it slack_sdk opens (and, over
+        # TLS, negotiates) a new connection per call. Bolt's per-workspace clients reuse it.
+        self.app.client.session = ClientSession()
+
+    async def _close_http_session(self, _app: web.Application) -> None:
+        session, self.app.client.session = self.app.client.session, None
+        if session is not None:
+            await session.close()
 
     async def _drain(self, _app: web.Application) -> None:
         await self.listeners.drain()
