@@ -208,7 +208,8 @@ def list_stories(
     return list(session.exec(query.offset(offset).limit(limit)))
 
 
-def _check_may_change(story: Story, actor: Member | None, action: str) -> None:
+def ensure_may_change(story: Story, actor: Member | None, action: str) -> None:
+    """Raise PermissionDeniedError unless the actor wrote or saved the story or is a lead."""
     # actor None is the operator at the command line, who owns the installation.
     if actor is None or actor.is_cx_lead:
         return
@@ -229,7 +230,7 @@ def edit_story(
 ) -> Story:
     """Change a story's fields (the author, whoever captured it, or a CX lead may)."""
     story = get_story(session=session, workspace_id=workspace_id, story_id=story_id)
-    _check_may_change(story, actor, "edit this story")
+    ensure_may_change(story, actor, "edit this story")
     changed: list[str] = []
     if changes.text is not None:
         redacted = redactor.redact(validate_text(changes.text))
@@ -275,7 +276,7 @@ def delete_story(
         The deleted story (detached), so callers can update where it was posted.
     """
     story = get_story(session=session, workspace_id=workspace_id, story_id=story_id)
-    _check_may_change(story, actor, "delete this story")
+    ensure_may_change(story, actor, "delete this story")
     audit.record(
         session=session,
         clock=clock,

@@ -35,6 +35,7 @@ from stories.capture import (
     capture_story,
     delete_story,
     edit_story,
+    ensure_may_change,
     get_story,
     normalise_touchpoint,
     validate_text,
@@ -438,9 +439,7 @@ class Listeners:
                 session, rt.clock, team_id=team_id, user_id=user_id, team_name=team_name
             )
             story = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
-            m = actor.member
-            if not (m.is_cx_lead or m.id in (story.author_member_id, story.captured_by_member_id)):
-                raise PermissionDeniedError("edit this story")
+            ensure_may_change(story, actor.member, "edit this story")
             return story
 
         try:
