@@ -114,3 +114,22 @@ def workspace(session: Session, clock: FixedClock) -> Workspace:
     return ensure_workspace(
         session=session, clock=clock, platform=Platform.LOCAL, external_id="t1", name="Test Co"
     )
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The `sightline` CLI's state reset to a fresh database, with no chat platform set."""
+    from bot.cli.context import STATE
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIGHTLINE_DATABASE_URL", database_url)
+    for name in ("SIGHTLINE_WORKSPACE", "SLACK_BOT_TOKEN", "MICROSOFT_APP_ID"):
+        monkeypatch.delenv(name, raising=False)
+    STATE.database_url = None
+    STATE._settings = None
+    STATE._runtime = None
+    yield
+    if STATE._runtime is not None:
+        STATE._runtime.engine.dispose()
+    STATE._runtime = None
+    STATE._settings = None

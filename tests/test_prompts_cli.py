@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,23 +18,6 @@ from stories.errors import NoPromptSenderError
 from tests.fakes.prompt_sender import RecordingSender
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIGHTLINE_DATABASE_URL", database_url)
-    monkeypatch.delenv("SIGHTLINE_WORKSPACE", raising=False)
-    for name in ("SLACK_BOT_TOKEN", "MICROSOFT_APP_ID"):
-        monkeypatch.delenv(name, raising=False)
-    STATE.database_url = None
-    STATE._settings = None
-    STATE._runtime = None
-    yield
-    if STATE._runtime is not None:
-        STATE._runtime.engine.dispose()
-    STATE._runtime = None
-    STATE._settings = None
 
 
 @pytest.fixture

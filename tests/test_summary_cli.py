@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +14,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.cli.context import STATE
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIGHTLINE_DATABASE_URL", database_url)
-    monkeypatch.delenv("SIGHTLINE_WORKSPACE", raising=False)
-    STATE.database_url = None
-    STATE._settings = None
-    STATE._runtime = None
-    yield
-    if STATE._runtime is not None:
-        STATE._runtime.engine.dispose()
-    STATE._runtime = None
-    STATE._settings = None
 
 
 def run(*args: str) -> str:
