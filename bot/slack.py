@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.slack.listeners import Listeners, SlackDeps, register
+from handlers.slack.prompts import ClientFor, SlackDeliveryError, SlackPromptSender
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,35 @@ def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
     )
 
 
+def client_lookup(runtime: Runtime, single: AsyncWebClient | None = None) -> ClientFor:
+    """How to reach a workspace's Web API: the one bot token, or its OAuth installation."""
+    settings = runtime.settings
+    if slack_mode(settings) == "single":
+        assert settings.slack_bot_token is not None
+        client = single or build_web_client(settings, settings.slack_bot_token.get_secret_value())
+
+        async def the_client(_team_id: str) -> AsyncWebClient:
+            return client
+
+        return the_client
+    store = ThreadedInstallationStore(installation_store(settings, runtime.engine))
+
+    async def installed_client(team_id: str) -> AsyncWebClient:
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise SlackDeliveryError("Sightline is not installed in this Slack workspace")
+        return build_web_client(settings, bot.bot_token)
+
+    return installed_client
+
+
+def build_prompt_sender(runtime: Runtime) -> SlackPromptSender | None:
+    """The scheduler's Slack sender (bot.delivery finds it by name), or None."""
+    if slack_mode(runtime.settings) is None:
+        return None
+    return SlackPromptSender(client_lookup(runtime))
+
+
 def build_slack_app(runtime: Runtime) -> tuple[AsyncApp, Listeners]:
     """The bolt app with Sightline's listeners, for whichever mode the settings choose.
 
@@ -258,6 +288,9 @@ def build_slack_app(runtime: Runtime) -> tuple[AsyncApp, Listeners]:
             cx_leads=list(settings.cx_leads),
             cx_lead_usergroup=settings.slack_cx_lead_usergroup,
             admins_are_cx_leads=settings.slack_admins_are_cx_leads,
+            prompt_sender=SlackPromptSender(
+                client_lookup(runtime, single=app.client if mode == "single" else None)
+            ),
         ),
     )
     return app, listeners

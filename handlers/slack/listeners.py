@@ -27,6 +27,7 @@ from bot.runtime import Runtime
 from handlers.slack import renderers as r
 from handlers.slack import service
 from handlers.slack.cx import CX_HELP, CxCommand, is_cx_lead, parse_cx
+from handlers.slack.prompts import PromptListeners, SlackPromptSender
 from stories.capture import (
     MAX_LABEL_LENGTH,
     CaptureResult,
@@ -63,6 +64,7 @@ class SlackDeps:
     cx_leads: list[str] = field(default_factory=list)
     cx_lead_usergroup: str | None = None
     admins_are_cx_leads: bool = True
+    prompt_sender: SlackPromptSender | None = None  # answers and author notices need it
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> Listeners:
@@ -106,6 +108,13 @@ class Listeners:
         return await self.runtime.run(work)
 
     def register(self, app: AsyncApp) -> None:
+        if self.deps.prompt_sender is not None:
+            PromptListeners(
+                run=self._run,
+                clock=self.runtime.clock,
+                redactor=self.runtime.redactor,
+                sender=self.deps.prompt_sender,
+            ).register(app, self._guard)
         app.command("/story")(self._guard(self.story_command))
         app.command("/cx")(self._guard(self.cx_command))
         app.view_submission(r.CAPTURE_CALLBACK)(self._guard(self.capture_submitted))

@@ -111,11 +111,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> MarkdownTextObject:
+def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(text, limit))
 
 
-def _plain(text: str, limit: int) -> PlainTextObject:
+def plain(text: str, limit: int) -> PlainTextObject:
     return PlainTextObject(text=clip(text, limit), emoji=True)
 
 
@@ -124,7 +124,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _quote(text: str, limit: int) -> tuple[str, bool]:
+def quote(text: str, limit: int) -> tuple[str, bool]:
     body = escape(text)
     cut = len(body) > limit
     body = clip(body, limit)
@@ -150,11 +150,11 @@ def _meta_line(card: StoryCard) -> str:
 
 def story_blocks(card: StoryCard, *, text_limit: int = 2800) -> list[Block]:
     """The story itself: quoted text, its details, and a button to read it all if cut."""
-    quoted, cut = _quote(card.text, text_limit)
-    blocks: list[Block] = [SectionBlock(block_id=f"story-{card.id}", text=_mrkdwn(quoted))]
+    quoted, cut = quote(card.text, text_limit)
+    blocks: list[Block] = [SectionBlock(block_id=f"story-{card.id}", text=mrkdwn(quoted))]
     meta = _meta_line(card)
     if meta:
-        blocks.append(ContextBlock(elements=[_mrkdwn(meta, CONTEXT_TEXT_LIMIT)]))
+        blocks.append(ContextBlock(elements=[mrkdwn(meta, CONTEXT_TEXT_LIMIT)]))
     if cut:
         blocks.append(
             ActionsBlock(
@@ -175,7 +175,7 @@ def captured_message(card: StoryCard, *, created: bool = True) -> list[Block]:
     heading = "✅ Story saved. Thank you!" if created else "ℹ️ That story was already saved."
     if card.redaction_count:
         heading += f" {card.redaction_count} personal detail(s) were masked before saving."
-    blocks: list[Block] = [SectionBlock(text=_mrkdwn(heading))]
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(heading))]
     blocks += story_blocks(card)
     blocks.append(
         ActionsBlock(
@@ -193,7 +193,7 @@ def captured_message(card: StoryCard, *, created: bool = True) -> list[Block]:
 
 def notice(text: str) -> list[Block]:
     """A one-section message (errors, confirmations)."""
-    return [SectionBlock(text=_mrkdwn(text))]
+    return [SectionBlock(text=mrkdwn(text))]
 
 
 def _text_input(
@@ -210,15 +210,15 @@ def _text_input(
 ) -> InputBlock:
     return InputBlock(
         block_id=block_id,
-        label=_plain(label, 2000),
+        label=plain(label, 2000),
         optional=optional,
-        hint=_plain(hint, 2000) if hint else None,
+        hint=plain(hint, 2000) if hint else None,
         element=PlainTextInputElement(
             action_id=action_id,
             multiline=multiline,
             max_length=max_length,
             initial_value=clip(initial, max_length) if initial else None,
-            placeholder=_plain(placeholder, 150),
+            placeholder=plain(placeholder, 150),
         ),
     )
 
@@ -289,9 +289,9 @@ def capture_modal(prefill: ModalPrefill) -> View:
     return View(
         type="modal",
         callback_id=EDIT_CALLBACK if editing else CAPTURE_CALLBACK,
-        title=_plain("Edit story" if editing else "Customer story", 24),
-        submit=_plain("Save", 24),
-        close=_plain("Cancel", 24),
+        title=plain("Edit story" if editing else "Customer story", 24),
+        submit=plain("Save", 24),
+        close=plain("Cancel", 24),
         private_metadata=clip(json.dumps(metadata, separators=(",", ":")), PRIVATE_METADATA_LIMIT),
         blocks=blocks,
     )
@@ -301,14 +301,14 @@ def full_story_modal(card: StoryCard) -> View:
     """Every word of a long story, split across sections of Slack's maximum size."""
     quoted = escape(card.text)
     chunks = [quoted[i : i + 2900] for i in range(0, len(quoted), 2900)] or [""]
-    blocks: list[Block] = [SectionBlock(text=_mrkdwn(chunk)) for chunk in chunks]
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(chunk)) for chunk in chunks]
     meta = _meta_line(card)
     if meta:
-        blocks.append(ContextBlock(elements=[_mrkdwn(meta, CONTEXT_TEXT_LIMIT)]))
+        blocks.append(ContextBlock(elements=[mrkdwn(meta, CONTEXT_TEXT_LIMIT)]))
     return View(
         type="modal",
-        title=_plain("Customer story", 24),
-        close=_plain("Close", 24),
+        title=plain("Customer story", 24),
+        close=plain("Close", 24),
         blocks=blocks[:VIEW_BLOCK_LIMIT],
     )
 
@@ -320,7 +320,7 @@ def resonates_button(card: StoryCard) -> ButtonElement:
 
 def channel_post(card: StoryCard) -> list[Block]:
     """A shareable story in the stories channel, with its "This resonates" tally."""
-    blocks: list[Block] = [HeaderBlock(text=_plain("📣 A customer story", HEADER_LIMIT))]
+    blocks: list[Block] = [HeaderBlock(text=plain("📣 A customer story", HEADER_LIMIT))]
     blocks += story_blocks(card, text_limit=2600)
     blocks.append(ActionsBlock(block_id=f"engage-{card.id}", elements=[resonates_button(card)]))
     if card.resonating_departments:
@@ -328,7 +328,7 @@ def channel_post(card: StoryCard) -> list[Block]:
             f"{escape(name)} {count}"
             for name, count in sorted(card.resonating_departments.items(), key=lambda i: -i[1])
         )
-        blocks.append(ContextBlock(elements=[_mrkdwn(f"Resonated with: {tally}", 2000)]))
+        blocks.append(ContextBlock(elements=[mrkdwn(f"Resonated with: {tally}", 2000)]))
     return blocks
 
 
@@ -351,7 +351,7 @@ def search_results(
     first, last = offset + 1, offset + len(cards)
     blocks: list[Block] = [
         SectionBlock(
-            text=_mrkdwn(f"🔎 Stories matching *{escape(clip(query, 200))}* ({first}–{last})")
+            text=mrkdwn(f"🔎 Stories matching *{escape(clip(query, 200))}* ({first}–{last})")
         )
     ]
     for card in cards:
@@ -368,7 +368,7 @@ def search_results(
 def random_story(card: StoryCard | None) -> list[Block]:
     if card is None:
         return notice("No stories yet. Be the first: `/story <what happened>`.")
-    return [SectionBlock(text=_mrkdwn("🎲 A customer story")), *story_blocks(card)]
+    return [SectionBlock(text=mrkdwn("🎲 A customer story")), *story_blocks(card)]
 
 
 def help_blocks(command: str = "/story") -> list[Block]:
@@ -391,17 +391,17 @@ def help_blocks(command: str = "/story") -> list[Block]:
 def home_view(model: HomeModel) -> View:
     """The App Home tab: own stories, the latest ones, the department's prompts."""
     blocks: list[Block] = [
-        HeaderBlock(text=_plain("Customer stories", HEADER_LIMIT)),
+        HeaderBlock(text=plain("Customer stories", HEADER_LIMIT)),
         SectionBlock(
-            text=_mrkdwn("Save one with `/story <what happened>` or the message shortcut.")
+            text=mrkdwn("Save one with `/story <what happened>` or the message shortcut.")
         ),
     ]
 
     def section(title: str, cards: Sequence[StoryCard], empty: str, budget: int) -> None:
         blocks.append(DividerBlock())
-        blocks.append(HeaderBlock(text=_plain(title, HEADER_LIMIT)))
+        blocks.append(HeaderBlock(text=plain(title, HEADER_LIMIT)))
         if not cards:
-            blocks.append(SectionBlock(text=_mrkdwn(empty)))
+            blocks.append(SectionBlock(text=mrkdwn(empty)))
         for card in cards[:budget]:
             blocks.extend(story_blocks(card, text_limit=500))
 
@@ -409,12 +409,12 @@ def home_view(model: HomeModel) -> View:
     section("Latest stories", model.latest, "_No stories yet._", 10)
     if model.department:
         blocks.append(DividerBlock())
-        blocks.append(HeaderBlock(text=_plain(f"{model.department}: prompts", HEADER_LIMIT)))
+        blocks.append(HeaderBlock(text=plain(f"{model.department}: prompts", HEADER_LIMIT)))
         if not model.prompts:
-            blocks.append(SectionBlock(text=_mrkdwn("_No prompts yet._")))
+            blocks.append(SectionBlock(text=mrkdwn("_No prompts yet._")))
         for prompt, answers in model.prompts[:5]:
             lines = [f"*{escape(prompt)}*"] + [f"• {escape(a)}" for a in answers[:5]]
-            blocks.append(SectionBlock(text=_mrkdwn("\n".join(lines))))
+            blocks.append(SectionBlock(text=mrkdwn("\n".join(lines))))
     return View(type="home", blocks=blocks[:VIEW_BLOCK_LIMIT])
 
 
@@ -437,14 +437,14 @@ def departments_list(rows: Sequence[DepartmentRow]) -> list[Block]:
         flags = " · customer-facing" if row.customer_facing else ""
         state = " · ⏸️ paused" if row.paused else ""
         lines.append(f"• *{escape(row.name)}* {where} · {escape(row.schedule)}{flags}{state}")
-    blocks: list[Block] = [SectionBlock(text=_mrkdwn(f"*Departments* ({len(rows)})"))]
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(f"*Departments* ({len(rows)})"))]
     chunk: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(SectionBlock(text=_mrkdwn("\n".join(chunk))))
+            blocks.append(SectionBlock(text=mrkdwn("\n".join(chunk))))
             chunk = []
         chunk.append(clip(line, 2900))
-    blocks.append(SectionBlock(text=_mrkdwn("\n".join(chunk))))
+    blocks.append(SectionBlock(text=mrkdwn("\n".join(chunk))))
     return blocks[:MESSAGE_BLOCK_LIMIT]
 
 

@@ -313,7 +313,9 @@ class FakeSlackAPI:
                 ts = self._next_ts()
                 channel = p.get("channel", "")
                 message = {"type": "message", "user": self.bot_user_id, "ts": ts}
-                message.update({k: p[k] for k in ("text", "blocks", "thread_ts") if k in p})
+                message.update(
+                    {k: p[k] for k in ("text", "blocks", "thread_ts", "metadata") if k in p}
+                )
                 self.messages[(channel, ts)] = message
                 return {"ok": True, "channel": channel, "ts": ts, "message": message}
             case "chat.postEphemeral":
@@ -351,6 +353,8 @@ class FakeSlackAPI:
                     "is_im": channel.startswith("D"),
                 }
                 return {"ok": True, "channel": info}
+            case "conversations.open":
+                return {"ok": True, "channel": {"id": "D" + str(p.get("users", "")).split(",")[0]}}
             case "conversations.members":
                 return {
                     "ok": True,

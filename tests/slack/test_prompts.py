@@ -1,0 +1,217 @@
+"""Line-of-sight prompts delivered to Slack, answered in Slack, and told to the storyteller."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.scheduler import PromptScheduler
+from bot.slack import build_prompt_sender
+from handlers.slack import prompt_cards as cards
+from stories.capture import StoryDraft, capture_story
+from stories.departments import DepartmentSpec, add_department
+from stories.models import (
+    DeliveryStatus,
+    Department,
+    Platform,
+    PromptAnswer,
+    PromptDelivery,
+    SourceKind,
+    StoryFeedback,
+)
+from stories.workspaces import ensure_member, ensure_workspace
+from tests.slack.conftest import SlackHarness, fixture
+
+TEAM = "T0SIGHT01"  # the team of every fixture payload
+FINANCE_CHANNEL = "C0FINANCE"
+AUTHOR = "U0AUTHOR1"
+ANSWERER = "U0BOB0001"
+
+
+def _seed(slack: SlackHarness, session: Session) -> Department:
+    rt = slack.runtime
+    workspace = ensure_workspace(
+        session=session, clock=rt.clock, platform=Platform.SLACK, external_id=TEAM, name="Test"
+    )
+    ws = workspace.id or 0
+    author = ensure_member(
+        session=session, clock=rt.clock, workspace_id=ws, platform_user_id=AUTHOR
+    )
+    capture_story(
+        session=session,
+        clock=rt.clock,
+        redactor=rt.redactor,
+        draft=StoryDraft(
+            workspace_id=ws,
+            text="A florist was charged twice for her plan and her card was declined at market.",
+            source_kind=SourceKind.SLASH,
+            touchpoint="billing",
+            author_member_id=author.id,
+            shared=True,
+        ),
+    )
+    return add_department(
+        session=session,
+        clock=rt.clock,
+        workspace_id=ws,
+        spec=DepartmentSpec(name="Finance", slack_channel_id=FINANCE_CHANNEL),
+    )
+
+
+def _scheduler(slack: SlackHarness) -> PromptScheduler:
+    sender = build_prompt_sender(slack.runtime)
+    assert sender is not None
+    return PromptScheduler(slack.runtime, {"slack": sender}, instance="test")
+
+
+def _action(slack: SlackHarness, user: str, action_id: str, value: str) -> dict[str, Any]:
+    payload = fixture("block_actions")
+    payload["user"]["id"] = user
+    payload["actions"][0].update(action_id=action_id, value=value)
+    payload["response_url"] = slack.fake.response_url("prompt-action")
+    return payload
+
+
+def _answer(user: str, delivery_id: int, text: str) -> dict[str, Any]:
+    payload = fixture("view_submission")
+    payload["user"]["id"] = user
+    payload["view"]["callback_id"] = cards.ANSWER_CALLBACK
+    payload["view"]["private_metadata"] = str(delivery_id)
+    payload["view"]["state"]["values"] = {
+        cards.ANSWER_BLOCK: {cards.ANSWER_INPUT: {"type": "plain_text_input", "value": text}}
+    }
+    return payload
+
+
+def _ledger_ref(session: Session, delivery_id: int) -> str:
+    session.expire_all()
+    delivery = session.get(PromptDelivery, delivery_id)
+    assert delivery is not None
+    assert delivery.message_ref is not None
+    return delivery.message_ref
+
+
+async def _eventually(predicate: Any) -> None:
+    for _ in range(200):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the expected Slack call never came")
+
+
+async def test_prompt_is_posted_with_metadata_and_found_again(
+    slack: SlackHarness, session: Session
+) -> None:
+    department = _seed(slack, session)
+    outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
+    assert outcome.status is DeliveryStatus.SENT
+    [post] = slack.fake.calls_to("chat.postMessage")
+    assert post.params["channel"] == FINANCE_CHANNEL
+    assert post.params["metadata"] == {
+        "event_type": "sightline_prompt",
+        "event_payload": {"delivery_id": outcome.delivery_id},
+    }
+    buttons = [e for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (cards.ANSWER_ACTION, str(outcome.delivery_id)),
+        (cards.NOT_RELEVANT_ACTION, str(outcome.delivery_id)),
+    ]
+    assert "florist" in str(post.params["blocks"])
+
+    # After a crash between Slack's answer and the ledger update, the post is recognised.
+    assert outcome.message is not None
+    sender = build_prompt_sender(slack.runtime)
+    assert sender is not None
+    ref = await sender.find_sent(message=outcome.message)
+    assert ref is not None
+    assert ref == _ledger_ref(session, outcome.delivery_id)
+    assert ref.startswith(f"{FINANCE_CHANNEL}:")
+
+
+async def test_answer_is_stored_posted_in_thread_and_told_to_the_author(
+    slack: SlackHarness, session: Session
+) -> None:
+    department = _seed(slack, session)
+    outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
+    prompt_ts = _ledger_ref(session, outcome.delivery_id).partition(":")[2]
+
+    await slack.interaction(_action(slack, ANSWERER, cards.ANSWER_ACTION, str(outcome.delivery_id)))
+    [opened] = await slack.fake.wait_for("views.open")
+    assert opened.params["view"]["callback_id"] == cards.ANSWER_CALLBACK
+    assert opened.params["view"]["private_metadata"] == str(outcome.delivery_id)
+
+    response = await slack.interaction(
+        _answer(
+            ANSWERER,
+            outcome.delivery_id,
+            "Our refund batch runs weekly; call me on +44 20 7946 0958 and we can make it daily.",
+        ),
+    )
+    assert response.status_code == 200
+    await _eventually(lambda: len(slack.fake.calls_to("chat.postMessage")) >= 3)
+    session.expire_all()
+    [answer] = session.exec(select(PromptAnswer)).all()
+    assert answer.text.endswith("call me on [phone] and we can make it daily.")
+    posts = slack.fake.calls_to("chat.postMessage")
+    in_thread = [p for p in posts if p.params.get("thread_ts") == prompt_ts]
+    assert len(in_thread) == 1
+    assert "[phone]" in str(in_thread[0].params["blocks"])
+    [dm_open] = slack.fake.calls_to("conversations.open")
+    assert dm_open.params["users"] == AUTHOR
+    dm = [p for p in posts if p.params["channel"] == f"D{AUTHOR}"]
+    assert len(dm) == 1
+    assert "Finance" in str(dm[0].params["blocks"])
+
+
+async def test_author_can_switch_notices_off(slack: SlackHarness, session: Session) -> None:
+    department = _seed(slack, session)
+    outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
+    await slack.interaction(_action(slack, AUTHOR, cards.NOTICES_OFF_ACTION, "off"))
+    await slack.fake.wait_for("response_url")
+    await slack.interaction(_answer(ANSWERER, outcome.delivery_id, "We will fix the batch."))
+    await _eventually(lambda: len(slack.fake.calls_to("chat.postMessage")) >= 2)
+    await asyncio.sleep(0.2)
+    assert slack.fake.calls_to("conversations.open") == []
+
+
+async def test_too_short_answer_comes_back_on_the_input(
+    slack: SlackHarness, session: Session
+) -> None:
+    department = _seed(slack, session)
+    outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
+    response = await slack.interaction(_answer(ANSWERER, outcome.delivery_id, " "))
+    assert response.json()["response_action"] == "errors"
+    assert cards.ANSWER_BLOCK in response.json()["errors"]
+    assert session.exec(select(PromptAnswer)).all() == []
+
+
+async def test_not_relevant_lowers_the_story_for_that_department(
+    slack: SlackHarness, session: Session
+) -> None:
+    department = _seed(slack, session)
+    outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
+    await slack.interaction(
+        _action(slack, ANSWERER, cards.NOT_RELEVANT_ACTION, str(outcome.delivery_id))
+    )
+    [reply] = await slack.fake.wait_for("response_url")
+    assert "less often" in reply["text"]
+    session.expire_all()
+    [feedback] = session.exec(select(StoryFeedback)).all()
+    assert feedback.department_id == department.id
+
+
+REFUSALS = [("is_archived", "archived"), ("not_in_channel", "invite @Sightline")]
+
+
+@pytest.mark.parametrize(("error", "reason"), REFUSALS)
+async def test_refused_channel_is_recorded_with_a_reason(
+    slack: SlackHarness, session: Session, error: str, reason: str
+) -> None:
+    department = _seed(slack, session)
+    slack.fake.fail("chat.postMessage", error)
+    outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
+    assert outcome.status is DeliveryStatus.FAILED
+    assert reason in (outcome.reason or "")
