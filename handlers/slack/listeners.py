@@ -42,6 +42,7 @@ from stories.capture import (
     validate_text,
 )
 from stories.departments import add_department, list_departments, set_paused
+from stories.engagement import record_resonates
 from stories.errors import PermissionDeniedError, SightlineError, ValidationError
 from stories.models import Emotion, SourceKind, Story
 from stories.search import search_stories
@@ -402,7 +403,9 @@ class Listeners:
                 session, rt.clock, team_id=team_id, user_id=user_id, team_name=team_name
             )
             story = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
-            counted = service.record_resonates(session, rt.clock, story=story, member=actor.member)
+            counted = record_resonates(
+                session=session, clock=rt.clock, story=story, member=actor.member
+            )
             return counted, service.card_with_tally(session, story)
 
         try:

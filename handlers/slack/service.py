@@ -10,17 +10,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from handlers.slack.renderers import DepartmentRow, HomeModel, StoryCard
 from stories.capture import list_stories
 from stories.clock import Clock
+from stories.engagement import resonance
 from stories.models import (
     Department,
-    Engagement,
-    EngagementKind,
     Member,
     Platform,
     PromptAnswer,
@@ -127,38 +124,14 @@ def card(session: Session, story: Story) -> StoryCard:
 def card_with_tally(session: Session, story: Story) -> StoryCard:
     """A story's card with its "This resonates" count and per-department tally."""
     base = card(session, story)
-    rows = session.exec(
-        select(Department.name, func.count())
-        .select_from(Engagement)
-        .join(Department, col(Department.id) == col(Engagement.department_id), isouter=True)
-        .where(Engagement.story_id == story.id, Engagement.kind == EngagementKind.RESONATES)
-        .group_by(Department.name)
-    ).all()
-    total = sum(count for _, count in rows)
-    tally = {name: count for name, count in rows if name}
-    return StoryCard(**{**base.__dict__, "resonates": total, "resonating_departments": tally})
-
-
-def record_resonates(session: Session, clock: Clock, *, story: Story, member: Member) -> bool:
-    """Count "This resonates" once per member; False when this member already did."""
-    assert member.id is not None
-    assert story.id is not None
-    try:
-        with session.begin_nested():
-            session.add(
-                Engagement(
-                    workspace_id=story.workspace_id,
-                    story_id=story.id,
-                    member_id=member.id,
-                    department_id=member.department_id,
-                    kind=EngagementKind.RESONATES,
-                    created_at=clock.now(),
-                )
-            )
-    except IntegrityError:
-        return False
-    session.commit()
-    return True
+    counted = resonance(session=session, story_id=story.id or 0)
+    return StoryCard(
+        **{
+            **base.__dict__,
+            "resonates": counted.total,
+            "resonating_departments": counted.by_department,
+        }
+    )
 
 
 def set_post_ref(session: Session, *, story_id: int, ref: str) -> None:
