@@ -26,6 +26,7 @@ from stories.models import (
     Story,
     Workspace,
 )
+from stories.records import story_records
 from stories.workspaces import ensure_member, ensure_workspace
 
 
@@ -81,40 +82,23 @@ def member_for(session: Session, clock: Clock, *, workspace_id: int, user_id: st
 
 def cards(session: Session, stories: Sequence[Story]) -> list[StoryCard]:
     """View models for stories, with author ids, department names and resonates counts."""
-    member_ids = {s.author_member_id for s in stories if s.author_member_id is not None}
-    members = (
-        {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids)))}
-        if member_ids
-        else {}
-    )
-    department_ids = {s.department_id for s in stories if s.department_id is not None}
-    departments = (
-        {
-            d.id: d.name
-            for d in session.exec(select(Department).where(col(Department.id).in_(department_ids)))
-        }
-        if department_ids
-        else {}
-    )
-    result = []
-    for story in stories:
-        assert story.id is not None
-        author = members.get(story.author_member_id)
-        result.append(
-            StoryCard(
-                id=story.id,
-                text=story.text,
-                customer_label=story.customer_label,
-                touchpoint=story.touchpoint,
-                emotion=story.emotion.value if story.emotion else None,
-                permalink=story.permalink,
-                author_user_id=author.platform_user_id if author else None,
-                department=departments.get(story.department_id),
-                redaction_count=story.redaction_count,
-                created_at=story.created_at,
-            )
+    records = story_records(session=session, stories=stories)
+    return [
+        StoryCard(
+            id=record["id"],
+            text=record["text"],
+            customer_label=record["customer_label"],
+            touchpoint=record["touchpoint"],
+            emotion=record["emotion"],
+            permalink=record["permalink"],
+            author_user_id=record["author_id"],
+            department=record["department"],
+            redaction_count=record["redaction_count"],
+            created_at=story.created_at,
+            resonates=record["resonates"],
         )
-    return result
+        for story, record in zip(stories, records, strict=True)
+    ]
 
 
 def card(session: Session, story: Story) -> StoryCard:
