@@ -21,6 +21,12 @@ def build_platforms(runtime: Runtime) -> list[Platform]:
 
     if slack.slack_mode(runtime.settings) is not None:
         platforms.append(slack.SlackPlatform(runtime))
+    from bot import teams  # imported here: a Slack-only install never loads botbuilder
+
+    if teams.teams_configured(runtime.settings):
+        mode = "anonymous (local testing only)" if not runtime.settings.teams_app_id else "auth"
+        logger.info("Microsoft Teams enabled at POST /api/messages, %s mode", mode)
+        platforms.append(teams.TeamsPlatform(runtime))
     if not platforms:
         logger.warning("No chat platform is configured: only /healthz and /metrics are served.")
     return platforms

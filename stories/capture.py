@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -206,6 +207,17 @@ def list_stories(
         query = query.where(Story.touchpoint == normalise_touchpoint(touchpoint))
     query = query.order_by(col(Story.created_at).desc(), col(Story.id).desc())
     return list(session.exec(query.offset(offset).limit(limit)))
+
+
+def random_shared_story(*, session: Session, workspace_id: int) -> Story | None:
+    """One shareable story at random; stories kept private to their channel never show."""
+    query = (
+        select(Story)
+        .where(Story.workspace_id == workspace_id, col(Story.shared))
+        .order_by(func.random())
+        .limit(1)
+    )
+    return session.exec(query).first()
 
 
 def ensure_may_change(story: Story, actor: Member | None, action: str) -> None:

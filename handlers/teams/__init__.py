@@ -1,0 +1,1 @@
+"""Microsoft Teams: thin activity handling and pure Adaptive Card renderers."""

@@ -1,0 +1,80 @@
+"""A real local HTTP server that answers like the Bot Framework Connector, for tests.
+
+Set an activity's ``serviceUrl`` to ``fake.url``: replies (POST .../activities[/id]) and
+updates (PUT .../activities/id) are recorded; the token endpoint issues a fake token.
+
+    async with FakeBotConnector() as connector:
+        ...
+        assert connector.replies[0].body["attachments"][0]["contentType"] == ...
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class ConnectorCall:
+    """One request that reached the fake connector."""
+
+    method: str
+    conversation_id: str
+    activity_id: str | None
+    body: dict[str, Any]
+    authorization: str | None
+
+
+class FakeBotConnector:
+    def __init__(self) -> None:
+        self.calls: list[ConnectorCall] = []
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    @property
+    def replies(self) -> list[ConnectorCall]:
+        return [c for c in self.calls if c.method == "POST"]
+
+    @property
+    def updates(self) -> list[ConnectorCall]:
+        return [c for c in self.calls if c.method == "PUT"]
+
+    async def _record(self, request: web.Request) -> web.Response:
+        body = await request.json() if request.can_read_body else {}
+        self.calls.append(
+            ConnectorCall(
+                method=request.method,
+                conversation_id=request.match_info["conversation"],
+                activity_id=request.match_info.get("activity"),
+                body=body,
+                authorization=request.headers.get("Authorization"),
+            )
+        )
+        return web.json_response({"id": f"reply-{next(self._ids)}"})
+
+    async def _token(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"}
+        )
+
+    async def __aenter__(self) -> FakeBotConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
