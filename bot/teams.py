@@ -17,22 +17,39 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity, ActivityTypes, Attachment, InvokeResponse
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ConversationReference,
+    InvokeResponse,
+)
 from botbuilder.schema.teams import (
     MessagingExtensionAction,
     MessagingExtensionActionResponse,
     TaskModuleContinueResponse,
     TaskModuleTaskInfo,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.teams import cards
 from stories.capture import StoryDraft, capture_story, random_shared_story
+from stories.conversations import find_conversation, forget_conversation, remember_conversation
 from stories.engagement import record_resonates, resonance
 from stories.errors import SightlineError
-from stories.models import Member, Platform, SourceKind, Story
+from stories.models import (
+    ChatConversation,
+    Department,
+    Member,
+    Platform,
+    PromptTemplate,
+    SourceKind,
+    Story,
+)
+from stories.prompt_ledger import get_delivery, mark_not_relevant, record_answer
+from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 from stories.search import search_stories
 from stories.workspaces import ensure_member, ensure_workspace
 
@@ -117,11 +134,59 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         assert member.id is not None
         return workspace.id, member.id
 
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        await super().on_turn(turn_context)
+
+    async def _remember(self, turn: TurnContext) -> None:
+        """Keep this conversation's reference fresh (or drop it when the bot is removed)."""
+        activity = turn.activity
+        conversation = activity.conversation
+        if conversation is None or not conversation.id:
+            return
+        removed = activity.type == ActivityTypes.installation_update and (
+            activity.action or ""
+        ).startswith("remove")
+        if activity.type == ActivityTypes.conversation_update and activity.members_removed:
+            bot_id = activity.recipient.id if activity.recipient else None
+            removed = any(m.id == bot_id for m in activity.members_removed)
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        tenant = self._ids(turn)[0]
+        clock = self.runtime.clock
+
+        def save(session: Session) -> None:
+            if removed:
+                forget_conversation(session=session, clock=clock, conversation_id=conversation.id)
+                return
+            workspace = ensure_workspace(
+                session=session,
+                clock=clock,
+                platform=Platform.TEAMS,
+                external_id=tenant,
+                name=tenant,
+            )
+            remember_conversation(
+                session=session,
+                clock=clock,
+                workspace_id=workspace.id or 0,
+                conversation_id=conversation.id,
+                kind=conversation.conversation_type or "personal",
+                reference=reference,
+            )
+
+        try:
+            await self.runtime.run(save)
+        except Exception:  # a lost reference only delays proactive prompts; keep the turn
+            logger.exception("could not save the Teams conversation reference")
+
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         value = activity.value if isinstance(activity.value, dict) else None
         if value and value.get("sightline") == "resonate":
             await self._resonate(turn_context, int(value["story_id"]))
+            return
+        if value and value.get("sightline") in ("answer", "not_relevant"):
+            await self._prompt_action(turn_context, value)
             return
         text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
         command, _, rest = text.strip().partition(" ")
@@ -177,6 +242,50 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
             return await runtime.run(pick)
         return cards.help_card()
+
+    async def _prompt_action(self, turn: TurnContext, value: dict[str, Any]) -> None:
+        """Answer or "Not relevant to us" from a prompt card; the card shows the outcome."""
+        runtime = self.runtime
+        delivery_id = int(value.get("delivery_id", 0))
+
+        def act(session: Session) -> cards.Card:
+            _, member_id = self._member(session, turn)
+            member = session.get(Member, member_id)
+            assert member is not None
+            if value["sightline"] == "not_relevant":
+                mark_not_relevant(
+                    session=session, clock=runtime.clock, delivery_id=delivery_id, member=member
+                )
+                return cards.error_card(
+                    "Thanks: stories like this one will come to your department less often."
+                )
+            result = record_answer(
+                session=session,
+                clock=runtime.clock,
+                redactor=runtime.redactor,
+                delivery_id=delivery_id,
+                member=member,
+                text=str(value.get(cards.ANSWER_INPUT) or ""),
+            )
+            delivery = get_delivery(session=session, delivery_id=delivery_id)
+            template = session.get(PromptTemplate, delivery.template_id or 0)
+            department = session.get(Department, delivery.department_id or 0)
+            return cards.answered_card(
+                department=department.name if department else "your department",
+                question=template.text if template else "",
+                answer_text=result.answer.text,
+            )
+
+        try:
+            card = await runtime.run(act)
+        except SightlineError as exc:
+            card = cards.error_card(str(exc))
+        reply = MessageFactory.attachment(card_attachment(card))
+        if turn.activity.reply_to_id and value["sightline"] == "answer":
+            reply.id = turn.activity.reply_to_id
+            await turn.update_activity(reply)
+        else:
+            await turn.send_activity(reply)
 
     async def _resonate(self, turn: TurnContext, story_id: int) -> None:
         runtime = self.runtime
@@ -262,6 +371,109 @@ class _TrackedTurn:
         await self.bot.on_turn(context)
 
 
+class TeamsPromptSender:
+    """Posts line-of-sight prompts into linked Teams channels as proactive Adaptive Cards.
+
+    Teams offers a bot no way to list a channel's messages, so ``find_sent`` cannot look for
+    an earlier post: a crash between Teams accepting a prompt and the ledger recording it
+    can, rarely, repeat that prompt once.
+    """
+
+    platform = Platform.TEAMS.value
+
+    def __init__(self, runtime: Runtime, adapter: CloudAdapter, app_id: str) -> None:
+        self.runtime = runtime
+        self.adapter = adapter
+        self.app_id = app_id
+
+    async def _send(self, conversation_id: str, activity: Activity) -> str:
+        saved = await self.runtime.run(
+            lambda session: find_conversation(session=session, conversation_id=conversation_id)
+        )
+        if saved is None:
+            raise TeamsDeliveryError(
+                "Sightline has not been added to this Teams conversation (or was removed): "
+                "add the app to the channel, then mention @Sightline there once"
+            )
+        reference = ConversationReference.deserialize(saved.reference)
+        sent: list[str] = []
+
+        async def post(context: TurnContext) -> None:
+            response = await context.send_activity(activity)
+            sent.append(response.id if response is not None and response.id else "")
+
+        await self.adapter.continue_conversation(reference, post, self.app_id)
+        return sent[0] if sent else ""
+
+    async def send_prompt(self, *, message: PromptMessage) -> str:
+        card = cards.prompt_card(
+            delivery_id=message.delivery_id,
+            department=message.department_name,
+            story_text=message.story_text,
+            question=message.question,
+            customer_label=message.customer_label,
+            touchpoint=message.touchpoint,
+        )
+        activity = MessageFactory.attachment(card_attachment(card))
+        activity.channel_data = {"sightline": {"delivery_id": message.delivery_id}}
+        return await self._send(message.destination, activity)
+
+    async def find_sent(self, *, message: PromptMessage) -> str | None:
+        return None  # see the class docstring
+
+    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
+        await self._send(reminder.prompt.destination, MessageFactory.text(reminder.text))
+
+    async def notify_author(self, *, notice: AuthorNotice) -> None:
+        """Reach the author in their personal chat with Sightline, if they ever opened one."""
+        user = notice.author_platform_user_id
+
+        def personal_chat(session: Session) -> str | None:
+            rows = session.exec(
+                select(ChatConversation).where(
+                    ChatConversation.kind == "personal", col(ChatConversation.active)
+                )
+            ).all()
+            for row in rows:
+                who = row.reference.get("user") or {}
+                if user in (who.get("aadObjectId"), who.get("id")):
+                    return row.conversation_id
+            return None
+
+        conversation_id = await self.runtime.run(personal_chat)
+        if conversation_id is None:
+            logger.info("story author %s has no personal chat with Sightline yet", user)
+            return
+        text = (
+            f"{notice.department_name} reflected on the customer story you shared "
+            f"(“{notice.story_excerpt}”): {notice.answer_text}"
+        )
+        await self._send(conversation_id, MessageFactory.text(text))
+
+
+class TeamsDeliveryError(Exception):
+    """Teams cannot take a prompt for this destination; the message says why."""
+
+
+def _adapter(settings: Settings) -> tuple[CloudAdapter, str]:
+    password = settings.teams_app_password
+    config = _AuthConfig(
+        APP_ID=settings.teams_app_id or "",
+        APP_PASSWORD=password.get_secret_value() if password else "",
+        APP_TYPE=settings.teams_app_type,
+        APP_TENANTID=settings.teams_app_tenant_id or "",
+    )
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config)), config.APP_ID
+
+
+def build_prompt_sender(runtime: Runtime) -> TeamsPromptSender | None:
+    """The scheduler's Teams sender (bot.delivery finds it by name), or None."""
+    if not teams_configured(runtime.settings):
+        return None
+    adapter, app_id = _adapter(runtime.settings)
+    return TeamsPromptSender(runtime, adapter, app_id)
+
+
 class TeamsPlatform:
     """Adds POST /api/messages; the adapter is built from settings in attach()."""
 
@@ -271,15 +483,7 @@ class TeamsPlatform:
         self.runtime = runtime
 
     def attach(self, app: web.Application) -> None:
-        settings = self.runtime.settings
-        password = settings.teams_app_password
-        config = _AuthConfig(
-            APP_ID=settings.teams_app_id or "",
-            APP_PASSWORD=password.get_secret_value() if password else "",
-            APP_TYPE=settings.teams_app_type,
-            APP_TENANTID=settings.teams_app_tenant_id or "",
-        )
-        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+        adapter, app_id = _adapter(self.runtime.settings)
         bot = SightlineTeamsBot(self.runtime)
 
         async def on_error(context: TurnContext, error: Exception) -> None:
@@ -291,7 +495,7 @@ class TeamsPlatform:
 
         adapter.on_turn_error = on_error
 
-        auth_required = bool(config.APP_ID)
+        auth_required = bool(app_id)
 
         async def messages(request: web.Request) -> web.StreamResponse:
             header = request.headers.get("Authorization", "")

@@ -315,3 +315,23 @@ class DepartmentRoster(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=_str(300))
     member_count: int = 0
     refreshed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ChatConversation(SQLModel, table=True):
+    """Where the bot can post unprompted: a platform's saved reference to a conversation.
+
+    Teams needs the reference (service URL, ids) captured from an earlier turn to send a
+    proactive message; it is refreshed on every turn and dropped on uninstall.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversation_id", name="uq_chat_conversation"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    conversation_id: str = Field(sa_type=_str(300))
+    kind: str = Field(default="", sa_type=_str(20))  # personal | groupChat | channel
+    reference: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    active: bool = True
+    updated_at: datetime = Field(sa_type=UTCDateTime)

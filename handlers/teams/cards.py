@@ -112,3 +112,77 @@ def capture_form_card(text: str = "") -> Card:
 def error_card(message: str) -> Card:
     """A friendly error people can read."""
     return _card([{"type": "TextBlock", "text": message, "wrap": True, "color": "Attention"}])
+
+
+ANSWER_INPUT = "answer"
+
+
+def prompt_card(
+    *,
+    delivery_id: int,
+    department: str,
+    story_text: str,
+    question: str,
+    customer_label: str | None = None,
+    touchpoint: str | None = None,
+) -> Card:
+    """A line-of-sight prompt: the story, the question, an answer box and two actions."""
+    story = StoryView(
+        story_id=0, text=_cut(story_text), customer_label=customer_label, touchpoint=touchpoint
+    )
+    items = [i for i in _story_items(story) if "resonate" not in str(i.get("text", ""))]
+    body = [
+        {
+            "type": "TextBlock",
+            "text": f"Line of sight: {department}",
+            "weight": "Bolder",
+            "size": "Medium",
+            "wrap": True,
+        },
+        {"type": "TextBlock", "text": "A real customer story:", "isSubtle": True},
+        *items,
+        {"type": "TextBlock", "text": question, "weight": "Bolder", "wrap": True},
+        {
+            "type": "Input.Text",
+            "id": ANSWER_INPUT,
+            "isMultiline": True,
+            "maxLength": 3000,
+            "placeholder": "How does your work touch this customer?",
+        },
+    ]
+    actions = [
+        {
+            "type": "Action.Submit",
+            "title": "Send answer",
+            "data": {"sightline": "answer", "delivery_id": delivery_id},
+        },
+        {
+            "type": "Action.Submit",
+            "title": "Not relevant to us",
+            "data": {"sightline": "not_relevant", "delivery_id": delivery_id},
+        },
+    ]
+    return _card(body, actions)
+
+
+def answered_card(*, department: str, question: str, answer_text: str) -> Card:
+    """What the prompt card becomes once answered: the answer stored, shown back."""
+    return _card(
+        [
+            {"type": "TextBlock", "text": f"Line of sight: {department}", "weight": "Bolder"},
+            {"type": "TextBlock", "text": question, "wrap": True},
+            {
+                "type": "TextBlock",
+                "text": f"Thank you. Your answer: {_cut(answer_text)}",
+                "wrap": True,
+            },
+        ]
+    )
+
+
+STORY_LIMIT = 2000
+
+
+def _cut(text: str) -> str:
+    """Long text is cut with a visible "…" so cards stay far under Teams' 28 KB."""
+    return text if len(text) <= STORY_LIMIT else text[: STORY_LIMIT - 1].rstrip() + "…"

@@ -1,0 +1,131 @@
+"""Line-of-sight prompts posted proactively into a Teams channel, answered on the card."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.scheduler import PromptScheduler
+from bot.teams import build_prompt_sender
+from stories.capture import StoryDraft, capture_story
+from stories.departments import DepartmentSpec, add_department
+from stories.models import (
+    ChatConversation,
+    DeliveryStatus,
+    Platform,
+    PromptAnswer,
+    SourceKind,
+    StoryFeedback,
+    Workspace,
+)
+from tests.teams.test_teams_bot import TENANT, Harness, _card
+
+CHANNEL = {"id": "19:finance@thread.tacv2", "tenantId": TENANT, "conversationType": "channel"}
+
+
+def _seed(teams: Harness) -> int:
+    rt = teams.runtime
+    with Session(teams.engine) as session:
+        workspace = session.exec(
+            select(Workspace).where(
+                Workspace.platform == Platform.TEAMS, Workspace.external_id == TENANT
+            )
+        ).one()
+        ws = workspace.id or 0
+        capture_story(
+            session=session,
+            clock=rt.clock,
+            redactor=rt.redactor,
+            draft=StoryDraft(
+                workspace_id=ws,
+                text="A florist was charged twice and her card was declined at the market.",
+                source_kind=SourceKind.CLI,
+                touchpoint="billing",
+                shared=True,
+            ),
+        )
+        department = add_department(
+            session=session,
+            clock=rt.clock,
+            workspace_id=ws,
+            spec=DepartmentSpec(name="Finance", teams_conversation_id=CHANNEL["id"]),
+        )
+        return department.id or 0
+
+
+async def _send_now(teams: Harness, department_id: int) -> tuple[int, DeliveryStatus, str]:
+    sender = build_prompt_sender(teams.runtime)
+    assert sender is not None
+    outcome = await PromptScheduler(teams.runtime, {"teams": sender}).send_now(
+        department_id=department_id
+    )
+    return outcome.delivery_id, outcome.status, outcome.reason or ""
+
+
+async def test_prompt_needs_the_bot_in_the_channel_first(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help"))  # creates the workspace, not the channel
+    delivery_id, status, reason = await _send_now(teams, _seed(teams))
+    assert status is DeliveryStatus.FAILED
+    assert "add the app to the channel" in reason
+    assert delivery_id
+
+
+async def test_prompt_is_posted_proactively_and_answered_on_the_card(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    with Session(teams.engine) as session:
+        [saved] = session.exec(select(ChatConversation)).all()
+    assert saved.kind == "channel"
+    assert saved.reference["serviceUrl"] == teams.connector.url
+
+    delivery_id, status, _ = await _send_now(teams, _seed(teams))
+    assert status is DeliveryStatus.SENT
+    prompt = teams.connector.replies[-1]
+    assert prompt.conversation_id == CHANNEL["id"]
+    card = _card(prompt)
+    assert "florist" in str(card["body"])
+    assert card["actions"][0]["data"] == {"sightline": "answer", "delivery_id": delivery_id}
+
+    answer = "Our refunds batch weekly; email me at ana@example.com and we can go daily."
+    await teams.post(
+        teams.activity(
+            text=None,
+            conversation=CHANNEL,
+            replyToId="reply-9",
+            value={"sightline": "answer", "delivery_id": delivery_id, "answer": answer},
+        )
+    )
+    assert "Thank you" in str(_card(teams.connector.updates[-1])["body"])
+    with Session(teams.engine) as session:
+        [stored] = session.exec(select(PromptAnswer)).all()
+    assert stored.text.endswith("email me at [email] and we can go daily.")
+
+
+async def test_not_relevant_from_the_card(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    delivery_id, _, _ = await _send_now(teams, _seed(teams))
+    await teams.post(
+        teams.activity(
+            text=None,
+            conversation=CHANNEL,
+            value={"sightline": "not_relevant", "delivery_id": delivery_id},
+        )
+    )
+    assert "less often" in str(_card(teams.connector.replies[-1])["body"])
+    with Session(teams.engine) as session:
+        assert len(session.exec(select(StoryFeedback)).all()) == 1
+
+
+async def test_removing_the_bot_forgets_the_conversation(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    await teams.post(
+        teams.activity(
+            type="conversationUpdate",
+            text=None,
+            conversation=CHANNEL,
+            membersRemoved=[{"id": "28:bot"}],
+        )
+    )
+    with Session(teams.engine) as session:
+        [saved] = session.exec(select(ChatConversation)).all()
+    assert saved.active is False
+    _, status, _ = await _send_now(teams, _seed(teams))
+    assert status is DeliveryStatus.FAILED
