@@ -102,6 +102,13 @@ def database(backend: str, *, name: str | None = None) -> Iterator[Engine]:
         admin.dispose()
 
 
+@contextmanager
+def database_url(backend: str) -> Iterator[str]:
+    """Like database(), yielding the URL for code that builds its own engines."""
+    with database(backend) as engine:
+        yield engine.url.render_as_string(hide_password=False)
+
+
 def _workspace(engine: Engine) -> int:
     with Session(engine) as session:
         ws = ensure_workspace(
@@ -260,13 +267,15 @@ def bench_search(backend: str, count: int, repeat: int, like_repeat: int) -> dic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "which", nargs="?", default="all", choices=["all", "capture", "search", "slack"]
+        "which", nargs="?", default="all", choices=["all", "capture", "search", "slack", "prompts"]
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--stories", type=int, default=1_000_000, help="search corpus size")
     parser.add_argument("--captures", type=int, default=3_000, help="stories to capture")
     parser.add_argument("--repeat", type=int, default=20, help="runs per search query")
     parser.add_argument("--like-repeat", type=int, default=3, help="runs per LIKE query")
+    parser.add_argument("--departments", type=int, default=2000, help="prompt fan-out size")
+    parser.add_argument("--ceiling", type=float, default=20.0, help="fake Slack messages/s")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
 
@@ -292,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             if r["empty_queries"]:
                 print(f"\nQueries with no match on {r['backend']}: {r['empty_queries']}")
+    if args.which in ("all", "prompts"):
+        from bench.prompts import report as prompts_report
+
+        print()
+        prompts_report(database_url, departments=args.departments, ceiling=args.ceiling)
     if args.which in ("all", "slack"):
         from bench.slack_ack import report
 

@@ -245,7 +245,7 @@ def build_prompt_sender(runtime: Runtime) -> SlackPromptSender | None:
     """The scheduler's Slack sender (bot.delivery finds it by name), or None."""
     if slack_mode(runtime.settings) is None:
         return None
-    return SlackPromptSender(client_lookup(runtime))
+    return SlackPromptSender(client_lookup(runtime), post_rate=runtime.settings.slack_post_rate)
 
 
 def build_slack_app(runtime: Runtime) -> tuple[AsyncApp, Listeners]:

@@ -63,10 +63,13 @@ class SlackPromptSender:
 
     platform = Platform.SLACK.value
 
-    def __init__(self, client_for: ClientFor) -> None:
+    def __init__(self, client_for: ClientFor, *, post_rate: float | None = None) -> None:
+        """``post_rate``: messages per second across all channels (None: only per channel)."""
         self._client_for = client_for
         self._last_post: dict[str, float] = {}
         self._channel_locks: dict[str, asyncio.Lock] = {}
+        self._interval = 1.0 / post_rate if post_rate else 0.0
+        self._next_slot = 0.0
 
     async def send_prompt(self, *, message: PromptMessage) -> str:
         client = await self._client_for(message.workspace_external_id)
@@ -128,6 +131,12 @@ class SlackPromptSender:
             wait = self._last_post.get(channel, 0.0) + CHANNEL_PACE_SECONDS - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
+            if self._interval:
+                # Reserve the next workspace-wide slot before sleeping, so concurrent sends
+                # queue in order instead of all waking together and meeting a 429.
+                slot = max(time.monotonic(), self._next_slot)
+                self._next_slot = slot + self._interval
+                await asyncio.sleep(slot - time.monotonic())
             try:
                 # 429s are retried after Retry-After by the client's retry handlers.
                 return await client.chat_postMessage(channel=channel, **fields)

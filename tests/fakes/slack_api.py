@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,28 @@ class _RateLimit:
 
 
 @dataclass
+class _Ceiling:
+    """A token bucket: Slack's rate tiers, enforced the way Slack does (429 + Retry-After)."""
+
+    per_second: float
+    tokens: float = 1.0
+    stamp: float = field(default_factory=time.monotonic)
+    rejected: int = 0
+
+    def take(self) -> bool:
+        # Up to one second's worth may come in a burst, as Slack tolerates.
+        now = time.monotonic()
+        capacity = max(1.0, self.per_second)
+        self.tokens = min(capacity, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        self.rejected += 1
+        return False
+
+
+@dataclass
 class FakeSlackAPI:
     """The fake server; use as an async context manager or call start()/stop()."""
 
@@ -72,6 +95,7 @@ class FakeSlackAPI:
     )
     _fixed: dict[str, Payload | Responder] = field(default_factory=dict)
     _rate_limits: dict[str, _RateLimit] = field(default_factory=dict)
+    ceilings: dict[str, _Ceiling] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -161,6 +185,10 @@ class FakeSlackAPI:
         """Answer the next ``times`` calls with HTTP 429 and ``Retry-After``."""
         self._rate_limits[method] = _RateLimit(times, retry_after)
 
+    def enforce_rate(self, method: str, per_second: float) -> None:
+        """Answer calls beyond ``per_second`` with 429 and Retry-After: 1, as Slack does."""
+        self.ceilings[method] = _Ceiling(per_second)
+
     def delay(self, method: str, seconds: float) -> None:
         """Make ``method`` slow, to check that nothing waits on it before acknowledging."""
         self._delays[method] = seconds
@@ -246,6 +274,10 @@ class FakeSlackAPI:
                 {"ok": False, "error": "ratelimited"},
                 status=429,
                 headers={"Retry-After": str(limit.retry_after)},
+            )
+        if (ceiling := self.ceilings.get(method)) and not ceiling.take():
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
         if delay := self._delays.get(method):
             await asyncio.sleep(delay)

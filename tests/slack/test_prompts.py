@@ -215,3 +215,27 @@ async def test_refused_channel_is_recorded_with_a_reason(
     outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
     assert outcome.status is DeliveryStatus.FAILED
     assert reason in (outcome.reason or "")
+
+
+async def test_fan_out_keeps_the_workspace_pace(
+    make_harness: Any, session: Session, clock: Any
+) -> None:
+    # Six prompts at once against a 2/s allowance: unpaced, four would meet a 429.
+    slack: SlackHarness = await make_harness(slack_post_rate=2.0)
+    department = _seed(slack, session)
+    rt = slack.runtime
+    for n in range(5):
+        add_department(
+            session=session,
+            clock=rt.clock,
+            workspace_id=department.workspace_id,
+            spec=DepartmentSpec(name=f"Legal {n}", slack_channel_id=f"C0LEGAL{n}"),
+        )
+    slack.fake.enforce_rate("chat.postMessage", 2.0)
+    scheduler = _scheduler(slack)
+    departments = session.exec(select(Department)).all()
+    outcomes = await asyncio.gather(
+        *(scheduler.send_now(department_id=d.id or 0) for d in departments)
+    )
+    assert {o.status for o in outcomes} == {DeliveryStatus.SENT}
+    assert slack.fake.ceilings["chat.postMessage"].rejected == 0
