@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.runtime import Runtime
+from bot.scheduler import PromptScheduler
 from bot.settings import Settings
 from handlers.slack.listeners import Listeners, SlackDeps, register
 from handlers.slack.prompts import ClientFor, SlackDeliveryError, SlackPromptSender
@@ -279,6 +280,10 @@ def build_slack_app(runtime: Runtime) -> tuple[AsyncApp, Listeners]:
         app.event("app_uninstalled")(_token_gone)
         app.event("tokens_revoked")(_token_gone)
     app.middleware(EventDeduplicator())
+    sender = SlackPromptSender(
+        client_lookup(runtime, single=app.client if mode == "single" else None),
+        post_rate=settings.slack_post_rate,
+    )
     listeners = register(
         app,
         SlackDeps(
@@ -288,12 +293,25 @@ def build_slack_app(runtime: Runtime) -> tuple[AsyncApp, Listeners]:
             cx_leads=list(settings.cx_leads),
             cx_lead_usergroup=settings.slack_cx_lead_usergroup,
             admins_are_cx_leads=settings.slack_admins_are_cx_leads,
-            prompt_sender=SlackPromptSender(
-                client_lookup(runtime, single=app.client if mode == "single" else None)
-            ),
+            prompt_sender=sender,
+            send_prompt_now=_manual_sender(runtime, sender),
         ),
     )
     return app, listeners
+
+
+def _manual_sender(
+    runtime: Runtime, sender: SlackPromptSender
+) -> Callable[[int], Awaitable[tuple[str, str | None]]]:
+    """`/cx prompt now`: the scheduler's manual occurrence, through the same ledger."""
+
+    async def send_now(department_id: int) -> tuple[str, str | None]:
+        scheduler = PromptScheduler(runtime, {sender.platform: sender})
+        outcome = await scheduler.send_now(department_id=department_id)
+        status = outcome.status.value if outcome.status is not None else "not sent"
+        return status, outcome.reason
+
+    return send_now
 
 
 async def _token_gone(body: dict[str, Any]) -> None:

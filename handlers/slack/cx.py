@@ -26,13 +26,14 @@ CX_HELP = (
     "• `/cx departments` lists departments and their prompt schedules.\n"
     "• `/cx department add <name> #channel [--customer-facing] [--time 09:30] "
     "[--tz Europe/London] [--days mon-fri]` adds one.\n"
-    "• `/cx department pause <name>` / `/cx department resume <name>`."
+    "• `/cx department pause <name>` / `/cx department resume <name>`.\n"
+    "• `/cx prompt now <name>` sends that department a prompt now (through the ledger)."
 )
 
 
 @dataclass(frozen=True)
 class CxCommand:
-    action: str  # "list", "add", "pause", "resume", "help"
+    action: str  # "list", "add", "pause", "resume", "prompt_now", "help"
     name: str | None = None
     spec: DepartmentSpec | None = None
 
@@ -52,6 +53,10 @@ def parse_cx(text: str) -> CxCommand:
     head = words[0].lower()
     if head == "departments" and len(words) == 1:
         return CxCommand("list")
+    if head == "prompt":
+        if len(words) < 3 or words[1].lower() != "now":
+            raise InvalidFieldError(field="command", reason="write `/cx prompt now <department>`")
+        return CxCommand("prompt_now", name=" ".join(words[2:]))
     if head != "department" or len(words) < 3:
         raise InvalidFieldError(field="command", reason="try `/cx help` for what `/cx` can do")
     verb, rest = words[1].lower(), words[2:]

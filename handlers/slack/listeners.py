@@ -41,7 +41,7 @@ from stories.capture import (
     normalise_touchpoint,
     validate_text,
 )
-from stories.departments import add_department, list_departments, set_paused
+from stories.departments import add_department, get_department, list_departments, set_paused
 from stories.engagement import record_resonates
 from stories.errors import PermissionDeniedError, SightlineError, ValidationError
 from stories.models import Emotion, SourceKind, Story
@@ -66,6 +66,8 @@ class SlackDeps:
     cx_lead_usergroup: str | None = None
     admins_are_cx_leads: bool = True
     prompt_sender: SlackPromptSender | None = None  # answers and author notices need it
+    # `/cx prompt now`: the scheduler's manual send, given by bot/ (status, reason).
+    send_prompt_now: Callable[[int], Awaitable[tuple[str, str | None]]] | None = None
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> Listeners:
@@ -636,11 +638,28 @@ class Listeners:
             return
         try:
             command = parse_cx(body.get("text") or "")
-            blocks = await self._run(lambda s: self._cx_work(s, actor, command))
+            if command.action == "prompt_now":
+                blocks = await self._prompt_now(actor, command.name or "")
+            else:
+                blocks = await self._run(lambda s: self._cx_work(s, actor, command))
         except SightlineError as exc:
             await respond(response_type="ephemeral", text=f"⚠️ {exc}")
             return
         await respond(response_type="ephemeral", text="CX leads", blocks=blocks)
+
+    async def _prompt_now(self, actor: service.Who, name: str) -> list[Any]:
+        send = self.deps.send_prompt_now
+        if send is None:
+            return r.notice("Prompts are switched off in this installation.")
+        department = await self._run(
+            lambda s: get_department(session=s, workspace_id=actor.workspace_id, name=name)
+        )
+        status, reason = await send(department.id or 0)
+        label = r.escape(department.name)
+        if status == "sent":
+            where = f" in <#{department.slack_channel_id}>" if department.slack_channel_id else ""
+            return r.notice(f"✅ Sent *{label}* a prompt{where}.")
+        return r.notice(f"⚠️ The prompt for *{label}* was not sent: {reason or status}.")
 
     def _cx_work(self, session: Session, actor: service.Who, command: CxCommand) -> list[Any]:
         rt, workspace_id = self.runtime, actor.workspace_id

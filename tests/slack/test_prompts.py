@@ -239,3 +239,24 @@ async def test_fan_out_keeps_the_workspace_pace(
     )
     assert {o.status for o in outcomes} == {DeliveryStatus.SENT}
     assert slack.fake.ceilings["chat.postMessage"].rejected == 0
+
+
+async def test_lead_sends_a_prompt_now_with_cx(make_harness: Any, session: Session) -> None:
+    from tests.slack.test_cx import cx
+
+    slack: SlackHarness = await make_harness(cx_leads="U0LEAD001")
+    _seed(slack, session)
+    answer = await cx(slack, "prompt now finance", user="U0LEAD001", key="now")
+    assert "Sent *Finance* a prompt" in str(answer)
+    posts = [c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("metadata")]
+    assert [p.params["channel"] for p in posts] == [FINANCE_CHANNEL]
+    session.expire_all()
+    [delivery] = session.exec(select(PromptDelivery)).all()
+    assert delivery.kind == "manual"
+    assert delivery.status is DeliveryStatus.SENT
+
+    unknown = await cx(slack, "prompt now marketing", user="U0LEAD001", key="unknown")
+    assert "No department found" in str(unknown)
+    refused = await cx(slack, "prompt now finance", user=ANSWERER, key="refused")
+    assert "for CX leads" in str(refused)
+    assert len(session.exec(select(PromptDelivery)).all()) == 1
