@@ -55,6 +55,7 @@ from stories.prompt_ledger import (
     stale_claims,
     take_over_claim,
 )
+from stories.prompt_members import refresh_roster
 from stories.prompts import (
     NO_QUESTION_REASON,
     NO_STORY_REASON,
@@ -181,6 +182,14 @@ class PromptScheduler:
             coalesce=True,
             misfire_grace_time=None,
         )
+        scheduler.add_job(
+            self._roster_job,
+            IntervalTrigger(hours=24),
+            id="roster-refresh",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         self._scheduler = scheduler
         logger.info(
@@ -205,6 +214,57 @@ class PromptScheduler:
 
         app.on_startup.append(on_startup)
         app.on_cleanup.append(on_cleanup)
+
+    async def _roster_job(self) -> None:
+        try:
+            await self.refresh_rosters()
+        except Exception:  # tomorrow's run tries again; never let the job die
+            logger.exception("department roster refresh failed")
+
+    async def refresh_rosters(self, *, department_id: int | None = None) -> dict[str, bool]:
+        """Read each linked channel's members into its department's roster.
+
+        Returns department name -> whether its channel could be read. A channel that cannot
+        be read keeps its last known members and is flagged with the reason.
+        """
+
+        def targets(session: Session) -> list[tuple[Department, str, str, str]]:
+            found = []
+            query = select(Department).where(col(Department.customer_facing).is_(False))
+            if department_id is not None:
+                query = query.where(Department.id == department_id)
+            for department in session.exec(query):
+                workspace = session.get(Workspace, department.workspace_id)
+                route = destination_for(workspace, department, self.senders) if workspace else None
+                if workspace is not None and route is not None:
+                    found.append((department, route[0], route[1], workspace.external_id))
+            return found
+
+        results: dict[str, bool] = {}
+        for department, platform, destination, external_id in await self.runtime.run(targets):
+            reader = getattr(self.senders[platform], "channel_members", None)
+            if reader is None:
+                continue  # this platform cannot list members yet; overrides still apply
+            members: list[str] | None
+            try:
+                members, error = (
+                    await reader(workspace_external_id=external_id, destination=destination),
+                    None,
+                )
+            except Exception as exc:  # any refusal flags the roster with its reason
+                logger.exception("could not read the members of %s", destination)
+                members, error = None, _reason(exc)
+            await self.runtime.run(
+                lambda session, d=department, m=members, e=error: refresh_roster(  # type: ignore[misc]
+                    session=session,
+                    clock=self.runtime.clock,
+                    department=d,
+                    platform_user_ids=m,
+                    error=e,
+                )
+            )
+            results[department.name] = members is not None
+        return results
 
     async def _sweep_job(self) -> None:
         try:

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from sqlmodel import Session, select
 
-from bot.cli.context import STATE, console, print_json, workspace_for
+from bot.cli.context import STATE, console, errors, print_json, workspace_for
 from bot.delivery import build_senders
 from bot.scheduler import PromptConfig, PromptScheduler
 from stories.departments import get_department, list_departments
@@ -279,11 +279,21 @@ def members(
         list[str] | None,
         typer.Option("--reset", help="Drop the override: the channel decides again."),
     ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Read the linked channel's members now.")
+    ] = False,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Who a department's prompts reach: channel members plus manual overrides."""
     clock = STATE.runtime.clock
+    if refresh:
+        with STATE.session() as session:
+            _ws, target = _find(session, workspace, department)
+        scheduler = PromptScheduler(STATE.runtime, build_senders(STATE.runtime))
+        read = asyncio.run(scheduler.refresh_rosters(department_id=target.id))
+        if not read:
+            errors.print(f"No configured platform can list the members of {target.name}'s channel.")
     with STATE.session() as session:
         _ws, found = _find(session, workspace, department)
         changes: list[tuple[str, Override | None]] = [

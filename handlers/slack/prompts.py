@@ -125,6 +125,29 @@ class SlackPromptSender:
             blocks=block_dicts(cards.author_notice_blocks(notice)),
         )
 
+    async def channel_members(self, *, workspace_external_id: str, destination: str) -> list[str]:
+        """Who is in a department's channel (people only), for the department roster.
+
+        Raises:
+            SlackDeliveryError: the channel cannot be read; the message says why.
+        """
+        client = await self._client_for(workspace_external_id)
+        bot_user = (await client.auth_test()).get("user_id")
+        members: list[str] = []
+        cursor: str | None = None
+        try:
+            while True:
+                page = await client.conversations_members(
+                    channel=destination, limit=1000, cursor=cursor
+                )
+                listed: list[str] = page.get("members", [])
+                members += [m for m in listed if m != bot_user]
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return members
+        except SlackApiError as exc:
+            raise _failure(exc) from exc
+
     async def _post(self, client: AsyncWebClient, *, channel: str, **fields: Any) -> Any:
         lock = self._channel_locks.setdefault(channel, asyncio.Lock())
         async with lock:  # one post at a time per channel, at Slack's pace

@@ -260,3 +260,27 @@ async def test_lead_sends_a_prompt_now_with_cx(make_harness: Any, session: Sessi
     refused = await cx(slack, "prompt now finance", user=ANSWERER, key="refused")
     assert "for CX leads" in str(refused)
     assert len(session.exec(select(PromptDelivery)).all()) == 1
+
+
+async def test_rosters_come_from_channel_members_and_unreadable_ones_are_flagged(
+    slack: SlackHarness, session: Session
+) -> None:
+    from stories.prompt_members import department_members, roster_status
+
+    department = _seed(slack, session)
+    slack.fake.members[FINANCE_CHANNEL] = ["U0ANA0001", "U0BEN0001", slack.fake.bot_user_id]
+    scheduler = _scheduler(slack)
+    assert await scheduler.refresh_rosters() == {"Finance": True}
+    session.expire_all()
+    people = department_members(session=session, department=department)
+    assert sorted(m.platform_user_id for m in people) == ["U0ANA0001", "U0BEN0001"]
+
+    slack.fake.fail("conversations.members", "channel_not_found")
+    assert await scheduler.refresh_rosters() == {"Finance": False}
+    session.expire_all()
+    roster = roster_status(session=session, department=department)
+    assert roster is not None
+    assert roster.readable is False
+    assert "no longer exists" in (roster.error or "")
+    kept = department_members(session=session, department=department)
+    assert len(kept) == 2  # the last known members still get prompts
