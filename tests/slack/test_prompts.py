@@ -284,3 +284,22 @@ async def test_rosters_come_from_channel_members_and_unreadable_ones_are_flagged
     assert "no longer exists" in (roster.error or "")
     kept = department_members(session=session, department=department)
     assert len(kept) == 2  # the last known members still get prompts
+
+
+async def test_one_reminder_goes_into_the_prompt_thread(
+    slack: SlackHarness, session: Session
+) -> None:
+    department = _seed(slack, session)
+    scheduler = _scheduler(slack)
+    outcome = await scheduler.send_now(department_id=department.id or 0)
+    prompt_ts = _ledger_ref(session, outcome.delivery_id).partition(":")[2]
+    clock = slack.runtime.clock
+    clock.advance(hours=25)  # type: ignore[attr-defined]  # past the 24-hour reminder point
+    for _ in range(2):  # a second sweep must not nudge again
+        await scheduler.sweep_once()
+    nudges = [
+        c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("thread_ts") == prompt_ts
+    ]
+    assert len(nudges) == 1
+    assert nudges[0].params["channel"] == FINANCE_CHANNEL
+    assert "<@" not in nudges[0].params["text"]  # names nobody
