@@ -6,7 +6,10 @@ id (local testing, `teams_allow_anonymous`) the Bot Framework skips authenticati
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -385,6 +388,8 @@ class TeamsPromptSender:
         self.runtime = runtime
         self.adapter = adapter
         self.app_id = app_id
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
 
     async def _send(self, conversation_id: str, activity: Activity) -> str:
         saved = await self.runtime.run(
@@ -402,8 +407,25 @@ class TeamsPromptSender:
             response = await context.send_activity(activity)
             sent.append(response.id if response is not None and response.id else "")
 
-        await self.adapter.continue_conversation(reference, post, self.app_id)
-        return sent[0] if sent else ""
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:  # Teams allows about 7 sends a second per conversation
+            for attempt in range(SEND_ATTEMPTS):
+                wait = self._last.get(conversation_id, 0.0) + SEND_INTERVAL - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                try:
+                    await self.adapter.continue_conversation(reference, post, self.app_id)
+                    return sent[0] if sent else ""
+                except Exception as exc:
+                    status, retry_after = _http_status(exc)
+                    if status not in RETRYABLE or attempt == SEND_ATTEMPTS - 1:
+                        raise
+                    # Jittered exponential backoff, or the server's own Retry-After.
+                    pause = retry_after if retry_after is not None else BACKOFF * 2**attempt
+                    await asyncio.sleep(pause * random.uniform(0.8, 1.2))
+                finally:
+                    self._last[conversation_id] = time.monotonic()
+        raise AssertionError("unreachable: the loop returns or raises")
 
     async def send_prompt(self, *, message: PromptMessage) -> str:
         card = cards.prompt_card(
@@ -449,6 +471,25 @@ class TeamsPromptSender:
             f"(“{notice.story_excerpt}”): {notice.answer_text}"
         )
         await self._send(conversation_id, MessageFactory.text(text))
+
+
+RETRYABLE = {412, 429, 502, 504}  # what Teams asks bots to retry, with backoff
+SEND_ATTEMPTS = 5
+SEND_INTERVAL = 1 / 7
+BACKOFF = 0.5  # seconds before the first retry when Teams gives no Retry-After
+
+
+def _http_status(exc: Exception) -> tuple[int | None, float | None]:
+    """The HTTP status and Retry-After (seconds) of a failed connector call, if known."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    headers = getattr(response, "headers", None) or {}
+    raw = headers.get("Retry-After")
+    try:
+        retry_after = float(str(raw)) if raw else None
+    except ValueError:
+        retry_after = None
+    return (int(status) if status is not None else None), retry_after
 
 
 class TeamsDeliveryError(Exception):

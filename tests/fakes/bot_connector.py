@@ -31,6 +31,8 @@ class ConnectorCall:
 class FakeBotConnector:
     def __init__(self) -> None:
         self.calls: list[ConnectorCall] = []
+        self._failures: list[tuple[int, int | None]] = []
+        self.refused = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -43,8 +45,21 @@ class FakeBotConnector:
     def updates(self) -> list[ConnectorCall]:
         return [c for c in self.calls if c.method == "PUT"]
 
+    def fail_next(self, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
+        """Answer the next ``times`` sends with ``status`` (429, 412, 502, …), as Teams may."""
+        self._failures += [(status, retry_after)] * times
+
     async def _record(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
+        if self._failures:
+            status, retry_after = self._failures.pop(0)
+            self.refused += 1
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "slow down"}},
+                status=status,
+                headers=headers,
+            )
         self.calls.append(
             ConnectorCall(
                 method=request.method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.scheduler import PromptScheduler
@@ -129,3 +130,27 @@ async def test_removing_the_bot_forgets_the_conversation(teams: Harness) -> None
     assert saved.active is False
     _, status, _ = await _send_now(teams, _seed(teams))
     assert status is DeliveryStatus.FAILED
+
+
+async def test_throttled_sends_are_retried_after_a_pause(
+    teams: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.teams
+
+    monkeypatch.setattr(bot.teams, "BACKOFF", 0.01)  # the real first pause is half a second
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    department_id = _seed(teams)
+    teams.connector.fail_next(429, times=2, retry_after=0)
+    teams.connector.fail_next(502)
+    _, status, reason = await _send_now(teams, department_id)
+    assert (status, reason) == (DeliveryStatus.SENT, "")
+    assert teams.connector.refused == 3
+
+
+async def test_a_refusal_that_is_not_throttling_fails_at_once(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    department_id = _seed(teams)
+    teams.connector.fail_next(403)
+    _, status, _ = await _send_now(teams, department_id)
+    assert status is DeliveryStatus.FAILED
+    assert teams.connector.refused == 1
