@@ -434,6 +434,14 @@ class Listeners:
 
     # ---- edit / delete / more / full ---------------------------------------------------------
 
+    def _who_for(self, body: dict[str, Any]) -> Callable[[Session], service.Who]:
+        """The workspace and member behind an interaction, looked up inside a session."""
+        team_id, team_name = _team(body)
+        user_id, clock = body["user"]["id"], self.runtime.clock
+        return lambda session: service.who(
+            session, clock, team_id=team_id, user_id=user_id, team_name=team_name
+        )
+
     async def edit_clicked(
         self,
         ack: AsyncAck,
@@ -444,14 +452,10 @@ class Listeners:
     ) -> None:
         await ack()
         story_id = int(action["value"])
-        team_id, team_name = _team(body)
-        user_id = body["user"]["id"]
-        rt = self.runtime
+        who = self._who_for(body)
 
         def work(session: Any) -> Story:
-            actor = service.who(
-                session, rt.clock, team_id=team_id, user_id=user_id, team_name=team_name
-            )
+            actor = who(session)
             story = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
             ensure_may_change(story, actor.member, "edit this story")
             return story
@@ -481,14 +485,10 @@ class Listeners:
     ) -> None:
         await ack()
         story_id = int(action["value"])
-        team_id, team_name = _team(body)
-        user_id = body["user"]["id"]
-        rt = self.runtime
+        who, rt = self._who_for(body), self.runtime
 
         def work(session: Any) -> Story:
-            actor = service.who(
-                session, rt.clock, team_id=team_id, user_id=user_id, team_name=team_name
-            )
+            actor = who(session)
             return delete_story(
                 session=session,
                 clock=rt.clock,
