@@ -13,6 +13,9 @@ exactly-once; a sender only talks to its platform. Contract:
   returns its reference, or None. Called before re-sending a claim that was never confirmed.
 * `send_reminder` posts the one nudge in the prompt's thread / card reply.
 * `notify_author` sends the story's author a direct message.
+
+A sender that also implements `LeadsSender` posts the weekly digest and notices of
+undeliverable prompts into the CX leads' channel.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
 from bot.runtime import Runtime
+from stories.digest import DigestMessage, LeadsNotice
 from stories.prompt_ledger import author_notice
 from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 
@@ -55,6 +59,21 @@ class PromptSender(Protocol):
 
     async def notify_author(self, *, notice: AuthorNotice) -> None:
         """Tell a story's author that another department reflected on it."""
+        ...
+
+
+@runtime_checkable
+class LeadsSender(Protocol):
+    """A sender that can also post to the CX leads' channel (digest and notices)."""
+
+    platform: str
+
+    async def send_digest(self, *, digest: DigestMessage) -> str:
+        """Post the summary (and its chart) into ``digest.destination``; return a reference."""
+        ...
+
+    async def send_leads_notice(self, *, notice: LeadsNotice) -> str:
+        """Post a short text into the leads' channel; return a reference."""
         ...
 
 

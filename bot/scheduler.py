@@ -15,20 +15,35 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from bot.delivery import PromptSender, build_senders
+from bot.delivery import LeadsSender, PromptSender, build_senders
 from bot.runtime import Runtime
 from bot.settings import Settings
+from stories.chart import render_chart
+from stories.digest import (
+    LEADS_KINDS,
+    DigestMessage,
+    DigestSchedule,
+    LeadsNotice,
+    claim_digest,
+    claim_failure_notice,
+    digest_period,
+    failure_notice_text,
+    record_missed_digest,
+    recorded_digests,
+    unnotified_failures,
+)
 from stories.errors import NoPromptSenderError
 from stories.models import (
     DeliveryStatus,
     Department,
+    Platform,
     PromptDelivery,
     PromptTemplate,
     Story,
@@ -37,6 +52,7 @@ from stories.models import (
 from stories.prompt_ledger import (
     MANUAL_KIND,
     PROMPT_KIND,
+    PROMPT_KINDS,
     answer_count,
     attach_content,
     claim_occurrence,
@@ -73,6 +89,7 @@ from stories.prompts import (
     sync_library,
 )
 from stories.schedule import plan_between
+from stories.summaries import build_summary
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -95,10 +112,30 @@ class PromptConfig:
     reminder_after: timedelta | None = timedelta(hours=24)
     claim_timeout: timedelta = timedelta(minutes=10)
     sweep_interval: timedelta = timedelta(seconds=60)
+    leads: Mapping[str, str] = field(default_factory=dict)  # platform -> leads' channel
+    digest: DigestSchedule | None = None  # None: no weekly digest
+    digest_period_days: int = 7
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PromptConfig:
         reminder = settings.prompt_reminder_after_hours
+        leads = {
+            platform: destination
+            for platform, destination in (
+                ("slack", settings.leads_slack_channel),
+                ("teams", settings.leads_teams_conversation),
+            )
+            if destination
+        }
+        digest = (
+            DigestSchedule(
+                timezone=settings.digest_timezone or settings.default_timezone,
+                prompt_time=settings.digest_time,
+                prompt_days=settings.digest_days,
+            )
+            if settings.digest_enabled
+            else None
+        )
         return cls(
             touchpoints=load_touchpoints(settings.config_dir / "touchpoints.toml"),
             library=tuple(load_library(settings.config_dir / "prompts.toml")),
@@ -108,6 +145,9 @@ class PromptConfig:
             reminder_after=timedelta(hours=reminder) if reminder > 0 else None,
             claim_timeout=timedelta(minutes=settings.prompt_claim_timeout_minutes),
             sweep_interval=timedelta(seconds=settings.prompt_sweep_seconds),
+            leads=leads,
+            digest=digest,
+            digest_period_days=settings.digest_period_days,
         )
 
 
@@ -121,6 +161,8 @@ class SweepReport:
     missed: int = 0
     recovered: int = 0
     reminders: int = 0
+    digests: int = 0
+    notices: int = 0
     lost_claims: int = 0  # another sweep claimed first: normal with several replicas
     failures: list[str] = field(default_factory=list)
 
@@ -286,17 +328,20 @@ class PromptScheduler:
                 )
                 self._library_synced = True
             now = self.runtime.clock.now()
-            due = await self.runtime.run(lambda session: self._plan(session, now, report))
+            since = await self.runtime.run(lambda session: self._window_start(session, now))
+            due = await self.runtime.run(lambda session: self._plan(session, since, now, report))
             await self._deliver_all(due, report)
             await self._recover_stale(report)
             await self._send_reminders(report)
+            await self._notify_failures(now, report)
+            await self._send_digests(since, now, report)
             await self.runtime.run(
                 lambda session: record_sweep(session=session, instance=self.instance, at=now)
             )
             return report
 
-    def _plan(self, session: Session, now: datetime, report: SweepReport) -> list[_Due]:
-        """Record skips and misses; return the occurrences to claim and send now."""
+    def _window_start(self, session: Session, now: datetime) -> datetime:
+        """Where this sweep starts looking for occurrences."""
         last = last_sweep_at(session=session)
         since = now - LOOKBACK
         if last is not None:
@@ -304,6 +349,12 @@ class PromptScheduler:
             # the ledger removes repeats. Starting any earlier would make a schedule edited
             # to an earlier time of day fire at once.
             since = max(since, min(last, now) - 2 * self.config.sweep_interval)
+        return since
+
+    def _plan(
+        self, session: Session, since: datetime, now: datetime, report: SweepReport
+    ) -> list[_Due]:
+        """Record skips and misses; return the occurrences to claim and send now."""
         due: list[_Due] = []
         for workspace, department in self._departments(session):
             if destination_for(workspace, department, self.senders) is None:
@@ -612,6 +663,215 @@ class PromptScheduler:
             answers_so_far=answers,
             text=reminder_text(answers_so_far=answers, answer_by=prompt.answer_by),
         )
+
+    # --- the CX leads' channel: failure notices and the weekly digest -------------------
+
+    def _leads_route(self, workspace: Workspace) -> tuple[str, str, LeadsSender] | None:
+        """(platform, leads' channel, sender) for a workspace, or None when not configured."""
+        for platform, destination in self.config.leads.items():
+            sender = self.senders.get(platform)
+            if not isinstance(sender, LeadsSender):
+                continue
+            if workspace.platform in (Platform.SLACK, Platform.TEAMS) and (
+                workspace.platform.value != platform
+            ):
+                continue
+            return platform, destination, sender
+        return None
+
+    async def _notify_failures(self, now: datetime, report: SweepReport) -> None:
+        """Tell the leads, once each, about prompts that could not be delivered."""
+        if not self.config.leads:
+            return
+
+        def claim(session: Session) -> list[LeadsNotice]:
+            notices = []
+            for failed, workspace, department in unnotified_failures(
+                session=session, since=now - LOOKBACK, prompt_kinds=PROMPT_KINDS
+            ):
+                route = self._leads_route(workspace)
+                if route is None:
+                    continue
+                row = claim_failure_notice(
+                    session=session, clock=self.runtime.clock, failed=failed, instance=self.instance
+                )
+                if row is None:
+                    continue  # another replica tells them
+                notices.append(
+                    LeadsNotice(
+                        delivery_id=row.id or 0,
+                        workspace_external_id=workspace.external_id,
+                        platform=route[0],
+                        destination=route[1],
+                        text=failure_notice_text(
+                            department=department.name,
+                            occurrence_at=failed.occurrence_at,
+                            timezone=department.timezone,
+                            reason=failed.reason or "unknown error",
+                            kind=failed.kind,
+                        ),
+                    )
+                )
+            return notices
+
+        for notice in await self.runtime.run(claim):
+            sender = self.senders[notice.platform]
+            assert isinstance(sender, LeadsSender)  # _leads_route only routes to LeadsSenders
+            await self._post_to_leads(
+                notice.delivery_id,
+                lambda n=notice, s=sender: s.send_leads_notice(notice=n),  # type: ignore[misc]
+            )
+            report.notices += 1
+
+    async def _post_to_leads(
+        self, delivery_id: int, post: Callable[[], Awaitable[str]]
+    ) -> DeliveryStatus:
+        """Post, then confirm the ledger row as sent or failed (never re-sent either way)."""
+        clock = self.runtime.clock
+        try:
+            ref = await post()
+        except Exception as exc:  # noqa: BLE001 - recorded on the ledger row for leads
+            reason = _reason(exc)
+            logger.warning("post %s to the leads' channel failed: %s", delivery_id, reason)
+            await self.runtime.run(
+                lambda session: mark_failed(
+                    session=session, clock=clock, delivery_id=delivery_id, reason=reason
+                )
+            )
+            return DeliveryStatus.FAILED
+        await self.runtime.run(
+            lambda session: mark_sent(
+                session=session, clock=clock, delivery_id=delivery_id, message_ref=ref
+            )
+        )
+        return DeliveryStatus.SENT
+
+    async def _send_digests(self, since: datetime, now: datetime, report: SweepReport) -> None:
+        schedule = self.config.digest
+        if schedule is None or not self.config.leads:
+            return
+        await self.runtime.run(lambda session: self._abandon_stale_digests(session, now))
+        due = await self.runtime.run(
+            lambda session: self._plan_digests(session, schedule, since, now, report)
+        )
+        for workspace_id, platform, occurrence_at in due:
+            digest = await self.runtime.run(
+                lambda session, w=workspace_id, p=platform, o=occurrence_at: self._claim_digest(  # type: ignore[misc]
+                    session, w, p, o
+                )
+            )
+            if digest is None:
+                report.lost_claims += 1
+                continue
+            sender = self.senders[digest.platform]
+            assert isinstance(sender, LeadsSender)
+            status = await self._post_to_leads(
+                digest.delivery_id,
+                lambda d=digest, s=sender: s.send_digest(digest=d),  # type: ignore[misc]
+            )
+            if status == DeliveryStatus.SENT:
+                report.digests += 1
+            else:
+                report.failed += 1
+                report.failures.append(f"{digest.delivery_id}: digest")
+
+    def _plan_digests(
+        self,
+        session: Session,
+        schedule: DigestSchedule,
+        since: datetime,
+        now: datetime,
+        report: SweepReport,
+    ) -> list[tuple[int, str, datetime]]:
+        due: list[tuple[int, str, datetime]] = []
+        workspaces = session.exec(select(Workspace).where(col(Workspace.active).is_(True)))
+        for workspace in workspaces:
+            route = self._leads_route(workspace)
+            if route is None:
+                continue
+            platform = route[0]
+            start = max(since, workspace.created_at)
+            planned = schedule.between(start, now)
+            if not planned:
+                continue
+            done = recorded_digests(
+                session=session,
+                workspace_id=workspace.id or 0,
+                platform=platform,
+                start=start,
+                end=now,
+            )
+            for occurrence in planned:
+                if occurrence.at in done:
+                    continue
+                if now - occurrence.at > self.config.grace:
+                    missed = record_missed_digest(
+                        session=session,
+                        clock=self.runtime.clock,
+                        workspace_id=workspace.id or 0,
+                        platform=platform,
+                        occurrence_at=occurrence.at,
+                    )
+                    report.missed += missed is not None
+                else:
+                    due.append((workspace.id or 0, platform, occurrence.at))
+        return due
+
+    def _claim_digest(
+        self, session: Session, workspace_id: int, platform: str, occurrence_at: datetime
+    ) -> DigestMessage | None:
+        """Claim the digest, then compute its summary and chart (in this worker thread)."""
+        workspace = session.get(Workspace, workspace_id)
+        route = self._leads_route(workspace) if workspace else None
+        if workspace is None or route is None:
+            return None
+        row = claim_digest(
+            session=session,
+            clock=self.runtime.clock,
+            workspace_id=workspace_id,
+            platform=platform,
+            occurrence_at=occurrence_at,
+            instance=self.instance,
+        )
+        if row is None:
+            return None
+        summary = build_summary(
+            session=session,
+            workspace_id=workspace_id,
+            period=digest_period(occurrence_at, self.config.digest_period_days),
+            now=self.runtime.clock.now(),
+        )
+        try:
+            chart: bytes | None = render_chart(summary)
+        except Exception:  # a digest without its picture is better than no digest
+            logger.exception("could not draw the digest chart")
+            chart = None
+        return DigestMessage(
+            delivery_id=row.id or 0,
+            workspace_id=workspace_id,
+            workspace_external_id=workspace.external_id,
+            platform=platform,
+            destination=route[1],
+            occurrence_at=occurrence_at,
+            summary=summary,
+            chart_png=chart,
+        )
+
+    def _abandon_stale_digests(self, session: Session, now: datetime) -> None:
+        """A digest claim a crash left unconfirmed is recorded as missed, not re-sent: the
+        channel may already have it, and a duplicate digest is worse than a missing one
+        (`sightline summary` gives the same figures on demand)."""
+        query = select(PromptDelivery).where(
+            col(PromptDelivery.kind).in_(LEADS_KINDS),
+            PromptDelivery.status == DeliveryStatus.CLAIMED,
+            col(PromptDelivery.claimed_at) < now - self.config.claim_timeout,
+        )
+        for delivery in session.exec(query).all():
+            mark_missed(
+                session=session,
+                delivery_id=delivery.id or 0,
+                reason="interrupted before it was confirmed; not re-sent to avoid a duplicate",
+            )
 
 
 def _count(report: SweepReport, outcome: DeliveryOutcome, *, recovered: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,8 @@ from pydantic import AliasChoices, Field, HttpUrl, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from stories.schedule import WEEKDAYS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///./var/sightline.db"
@@ -102,6 +105,15 @@ class Settings(BaseSettings):
     prompt_sweep_seconds: int = Field(default=60, ge=5, le=3600)
     scheduler_instance: str | None = None  # default: host name and process id
 
+    # The CX leads' channel: the weekly digest and notices of undeliverable prompts.
+    leads_slack_channel: str | None = None  # Slack channel id, e.g. C0123456789
+    leads_teams_conversation: str | None = None  # Teams conversation id of a channel or chat
+    digest_enabled: bool = True  # post the digest when a leads channel is set
+    digest_days: str = "mon"  # weekdays, e.g. "mon" or "mon,thu"
+    digest_time: str = "09:00"  # HH:MM local time
+    digest_timezone: str | None = None  # IANA; default: SIGHTLINE_DEFAULT_TIMEZONE
+    digest_period_days: int = Field(default=7, ge=1, le=366)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -113,9 +125,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{backend!r} is not supported; use sqlite:/// or postgresql://")
         return value
 
-    @field_validator("default_timezone")
+    @field_validator("default_timezone", "digest_timezone")
     @classmethod
-    def _timezone(cls, value: str) -> str:
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -128,6 +142,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("digest_days")
+    @classmethod
+    def _digest_days(cls, value: str) -> str:
+        days = [day.strip().lower()[:3] for day in value.split(",") if day.strip()]
+        if not days or any(day not in WEEKDAYS for day in days):
+            raise ValueError(f"{value!r} is not a list of weekdays such as mon or mon,thu")
+        return ",".join(days)
+
+    @field_validator("digest_time")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"{value!r} is not a time of day such as 09:00")
+        return value.strip()
 
     @field_validator("phone_region")
     @classmethod

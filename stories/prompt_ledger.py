@@ -34,6 +34,8 @@ from stories.redaction import Redactor
 
 PROMPT_KIND = "prompt"
 MANUAL_KIND = "manual"  # `sightline prompts send`: outside the schedule, same ledger
+# Rows that are prompts to a department; digests and notices to leads share the ledger.
+PROMPT_KINDS = (PROMPT_KIND, MANUAL_KIND)
 MIN_ANSWER_LENGTH = 2
 MAX_ANSWER_LENGTH = 3000
 MAX_REASON_LENGTH = 500
@@ -224,6 +226,7 @@ def recorded_occurrences(
 def stale_claims(*, session: Session, now: datetime, older_than: timedelta) -> list[PromptDelivery]:
     """Claims never confirmed as sent or failed: their sender probably crashed."""
     query = select(PromptDelivery).where(
+        col(PromptDelivery.kind).in_(PROMPT_KINDS),
         PromptDelivery.status == DeliveryStatus.CLAIMED,
         col(PromptDelivery.claimed_at) < now - older_than,
     )
@@ -289,6 +292,7 @@ def due_reminders(
 ) -> list[PromptDelivery]:
     """Sent prompts past their reminder point, still open, never reminded."""
     query = select(PromptDelivery).where(
+        col(PromptDelivery.kind).in_(PROMPT_KINDS),
         PromptDelivery.status == DeliveryStatus.SENT,
         col(PromptDelivery.reminder_sent_at).is_(None),
         col(PromptDelivery.sent_at) <= now - reminder_after,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from stories.digest import DigestMessage, LeadsNotice
 from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 
 
@@ -28,6 +29,8 @@ class RecordingSender:
     reminders: list[ReminderMessage] = field(default_factory=list)
     notices: list[AuthorNotice] = field(default_factory=list)
     lookups: list[int] = field(default_factory=list)
+    digests: list[DigestMessage] = field(default_factory=list)
+    leads_notices: list[LeadsNotice] = field(default_factory=list)
 
     async def send_prompt(self, *, message: PromptMessage) -> str:
         if self.delay:
@@ -48,3 +51,15 @@ class RecordingSender:
 
     async def notify_author(self, *, notice: AuthorNotice) -> None:
         self.notices.append(notice)
+
+    async def send_digest(self, *, digest: DigestMessage) -> str:
+        if digest.destination in self.fail_destinations:
+            raise DestinationGone(self.fail_destinations[digest.destination])
+        self.digests.append(digest)
+        return f"{digest.destination}:digest{len(self.digests)}"
+
+    async def send_leads_notice(self, *, notice: LeadsNotice) -> str:
+        if notice.destination in self.fail_destinations:
+            raise DestinationGone(self.fail_destinations[notice.destination])
+        self.leads_notices.append(notice)
+        return f"{notice.destination}:notice{len(self.leads_notices)}"
