@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -92,6 +93,8 @@ class Listeners:
             task = asyncio.current_task()
             if task is not None:
                 self._inflight.add(task)
+            if "ack" in kwargs:
+                kwargs["ack"] = _then_wait_for_answer(kwargs["ack"])
             try:
                 await guarded(**kwargs)
             finally:
@@ -170,26 +173,27 @@ class Listeners:
             "shared": not private,
         }
         try:
-            result, _ = await self._capture(body, draft_fields, author=body["user_id"])
+            result, shown = await self._capture(body, draft_fields, author=body["user_id"])
         except ValidationError as exc:
             await respond(response_type="ephemeral", text=f"⚠️ {exc}", blocks=r.notice(f"⚠️ {exc}"))
             return
-        shown = await self._run(lambda s: service.card(s, result.story))
         await respond(
             response_type="ephemeral",
             text=r.story_preview_text(shown),
             blocks=r.captured_message(shown, created=result.created),
         )
         if result.created:
-            await self._share(client, result.story)
+            await self._share(client, result.story, shown)
 
     async def _capture(
         self, body: dict[str, Any], fields: dict[str, Any], *, author: str, captured_by: str = ""
-    ) -> tuple[CaptureResult, service.Who]:
+    ) -> tuple[CaptureResult, r.StoryCard]:
+        """Capture and return the stored story's card, in one database round trip: every
+        extra hop to a worker thread after the ack delays the acks of the requests behind."""
         team_id, team_name = _team(body)
         rt = self.runtime
 
-        def work(session: Any) -> tuple[CaptureResult, service.Who]:
+        def work(session: Any) -> tuple[CaptureResult, r.StoryCard]:
             actor = service.who(
                 session,
                 rt.clock,
@@ -213,7 +217,7 @@ class Listeners:
             result = capture_story(
                 session=session, clock=rt.clock, redactor=rt.redactor, draft=draft
             )
-            return result, actor
+            return result, service.card(session, result.story)
 
         return await self._run(work)
 
@@ -254,11 +258,10 @@ class Listeners:
             fields["permalink"] = await _permalink(client, channel, ts)
         author = source.get("author") or user_id
         try:
-            result, _ = await self._capture(body, fields, author=author, captured_by=user_id)
+            result, shown = await self._capture(body, fields, author=author, captured_by=user_id)
         except ValidationError as exc:  # validated above; a race or a new rule got here
             await self._tell(client, user_id, source.get("channel"), f"⚠️ {exc}")
             return
-        shown = await self._run(lambda s: service.card(s, result.story))
         await self._tell(
             client,
             user_id,
@@ -267,7 +270,7 @@ class Listeners:
             blocks=r.captured_message(shown, created=result.created),
         )
         if result.created:
-            await self._share(client, result.story)
+            await self._share(client, result.story, shown)
 
     async def edit_submitted(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -359,7 +362,7 @@ class Listeners:
         }
         reactor = event["user"]
         try:
-            result, _ = await self._capture(
+            result, shown = await self._capture(
                 body, fields, author=message.get("user") or reactor, captured_by=reactor
             )
         except ValidationError as exc:
@@ -373,16 +376,21 @@ class Listeners:
             text=f"📌 Saved as a customer story (thanks <@{reactor}>). "
             "Find it with `/story search` or in the app's Home tab.",
         )
-        await self._share(client, result.story)
+        await self._share(client, result.story, shown)
 
     # ---- stories channel -----------------------------------------------------------------
 
-    async def _share(self, client: AsyncWebClient, story: Story) -> None:
-        """Post a new shareable story to the stories channel, once."""
+    async def _share(
+        self, client: AsyncWebClient, story: Story, new: r.StoryCard | None = None
+    ) -> None:
+        """Post a shareable story to the stories channel, once. ``new``: the card of a story
+        captured just now (nobody can have resonated with it yet, so it needs no tally)."""
         channel = self.deps.stories_channel
         if not channel or not story.shared or story.channel_post_ref:
             return
-        shown = await self._run(lambda s: service.card_with_tally(s, story))
+        shown = (
+            new if new is not None else await self._run(lambda s: service.card_with_tally(s, story))
+        )
         answer = await client.chat_postMessage(
             channel=channel, text=r.story_preview_text(shown), blocks=r.channel_post(shown)
         )
@@ -738,6 +746,30 @@ class Listeners:
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+
+# Set by the HTTP endpoint for each request and fired once bolt has handed back the answer
+# to Slack. Listeners run in tasks bolt starts from that request, so they inherit it.
+ANSWER_READY: contextvars.ContextVar[asyncio.Event] = contextvars.ContextVar("answer_ready")
+ANSWER_WAIT_SECONDS = 3.0  # Slack's own deadline: never wait longer than it would
+
+
+def _then_wait_for_answer(ack: AsyncAck) -> Callable[..., Awaitable[None]]:
+    """``ack`` that returns only once the answer is on its way to Slack.
+
+    bolt notices an ack by polling every 10 ms; work started straight after ``ack()`` (the
+    capture, its Web API calls) competed with that poll and with the acks of the requests
+    behind it, which doubled the p99 ack latency under load (BENCHMARKS.md).
+    """
+
+    async def ack_then_wait(*args: Any, **kwargs: Any) -> None:
+        await ack(*args, **kwargs)
+        ready = ANSWER_READY.get(None)
+        if ready is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), ANSWER_WAIT_SECONDS)
+
+    return ack_then_wait
 
 
 def _guarded(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
