@@ -252,6 +252,7 @@ def export_stories(
     format: Format,
     since: datetime | None = None,
     until: datetime | None = None,
+    until_inclusive: bool = True,
 ) -> int:
     """Write the workspace's stories (oldest first) as CSV or JSON Lines; return the count.
 
@@ -267,6 +268,7 @@ def export_stories(
                 format=format,
                 since=since,
                 until=until,
+                until_inclusive=until_inclusive,
             )
     text_out = io.TextIOWrapper(out, encoding="utf-8-sig" if format == "csv" else "utf-8",
                                 newline="", write_through=True)  # fmt: skip
@@ -275,10 +277,10 @@ def export_stories(
         if writer is not None:
             writer.writerow(list(StoryRecord.__annotations__))
         count = 0
-        for batch in _batches(session, workspace_id, since, until):
+        for batch in _batches(session, workspace_id, since, until, until_inclusive):
             for record in story_records(session=session, stories=batch):
                 if writer is not None:
-                    writer.writerow([_cell(v) for v in record.values()])
+                    writer.writerow([spreadsheet_cell(v) for v in record.values()])
                 else:
                     text_out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
@@ -289,7 +291,11 @@ def export_stories(
 
 
 def _batches(
-    session: Session, workspace_id: int, since: datetime | None, until: datetime | None
+    session: Session,
+    workspace_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    until_inclusive: bool,
 ) -> Iterator[list[Story]]:
     last_id = 0
     while True:
@@ -297,7 +303,10 @@ def _batches(
         if since is not None:
             query = query.where(col(Story.created_at) >= since)
         if until is not None:
-            query = query.where(col(Story.created_at) <= until)
+            before = (
+                col(Story.created_at) <= until if until_inclusive else col(Story.created_at) < until
+            )
+            query = query.where(before)
         batch = list(session.exec(query.order_by(col(Story.id)).limit(_BATCH)))
         if not batch:
             return
@@ -305,7 +314,8 @@ def _batches(
         last_id = batch[-1].id or 0
 
 
-def _cell(value: object) -> str:
+def spreadsheet_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as stored: lists joined, formulas defused."""
     if value is None:
         return ""
     if isinstance(value, bool):

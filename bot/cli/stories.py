@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +15,13 @@ from rich.table import Table
 from bot.cli.context import STATE, console, errors, print_json, workspace_for
 from stories.capture import StoryDraft, capture_story, delete_story, get_story, list_stories
 from stories.demo import load_demo
+from stories.errors import SightlineError
+from stories.exports import KINDS, export_answers, export_engagement, export_file_name
 from stories.models import Emotion, SourceKind, Story
+from stories.periods import Period, parse_period
 from stories.records import SCHEMA_VERSION, StoryRecord, story_records
 from stories.search import search_stories
-from stories.transfer import export_stories, import_stories, read_import_rows
+from stories.transfer import Format, export_stories, import_stories, read_import_rows
 
 app = typer.Typer(help="Customer stories.", no_args_is_help=True)
 
@@ -261,29 +265,74 @@ def import_command(
 @app.command("export")
 def export(
     file_format: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    what: Annotated[
+        str,
+        typer.Option(
+            "--what", help="stories, answers (to prompts), engagement (resonates) or all."
+        ),
+    ] = "stories",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="File (default stdout); a folder with --what all."),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", "-p", help="7d, 30d, 90d, quarter or YYYY-MM-DD..YYYY-MM-DD."),
     ] = None,
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date, inclusive.")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Export stories as CSV (opens in spreadsheets) or JSON Lines."""
+    """Export stories, prompt answers or engagement as CSV (opens in spreadsheets) or JSON Lines."""
     if file_format not in ("csv", "jsonl"):
         raise typer.BadParameter("choose csv or jsonl", param_hint="--format")
+    fmt: Format = "jsonl" if file_format == "jsonl" else "csv"
+    if what not in (*KINDS, "all"):
+        raise typer.BadParameter("choose stories, answers, engagement or all", param_hint="--what")
+    if period is not None and (since or until):
+        raise typer.BadParameter(
+            "give --period or --since/--until, not both", param_hint="--period"
+        )
+    chosen: Period | None = None
+    if period is not None:
+        try:
+            chosen = parse_period(period, now=STATE.runtime.clock.now())
+        except SightlineError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--period") from None
+    start = chosen.start if chosen else _parse_date(since)
+    end = chosen.end if chosen else _parse_date(until, end=True)
+    if what == "all":
+        if output is None or output.is_file():
+            raise typer.BadParameter(
+                "--what all writes three files: name a folder", param_hint="-o"
+            )
+        output.mkdir(parents=True, exist_ok=True)
+    writers = {
+        "stories": export_stories,
+        "answers": export_answers,
+        "engagement": export_engagement,
+    }
     with STATE.session() as session:
         ws = workspace_for(session, workspace)
-        target = output if output is not None else sys.stdout.buffer
-        count = export_stories(
-            session=session,
-            workspace_id=ws.id or 0,
-            out=target,
-            format=file_format,  # type: ignore[arg-type]
-            since=_parse_date(since),
-            until=_parse_date(until, end=True),
-        )
-    if output is not None:
-        console.print(f"Exported {count} stories to {output}.")
+        for kind in KINDS if what == "all" else (what,):
+            if what == "all":
+                assert output is not None
+                target: Path | None = output / export_file_name(kind, chosen, fmt)
+            else:
+                target = output
+            with target.open("wb") if target is not None else nullcontext(sys.stdout.buffer) as out:
+                count = writers[kind](
+                    session=session,
+                    workspace_id=ws.id or 0,
+                    out=out,
+                    format=fmt,
+                    since=start,
+                    until=end,
+                    # A --period is half-open; --until names its last day (or instant).
+                    until_inclusive=chosen is None,
+                )
+            if target is not None:
+                console.print(f"Exported {count} {kind} rows to {target}.")
 
 
 def demo_data() -> None:
