@@ -27,15 +27,23 @@ CX_HELP = (
     "• `/cx department add <name> #channel [--customer-facing] [--time 09:30] "
     "[--tz Europe/London] [--days mon-fri]` adds one.\n"
     "• `/cx department pause <name>` / `/cx department resume <name>`.\n"
-    "• `/cx prompt now <name>` sends that department a prompt now (through the ledger)."
+    "• `/cx prompt now <name>` sends that department a prompt now (through the ledger).\n"
+    "• `/cx summary [7d|30d|90d|quarter|2026-10-01..2026-10-31] [department]` sends you the "
+    "summary and its chart in a direct message (default: last 30 days).\n"
+    "• `/cx export [period] [csv|jsonl]` sends you the period's stories, answers and "
+    "engagement as files (default: last 30 days, CSV)."
 )
+_PERIOD = re.compile(r"^(?:\d+d|quarter|\d{4}-\d{2}-\d{2}\s*\.\.\s*\d{4}-\d{2}-\d{2})$", re.I)
+FORMATS = ("csv", "jsonl")
 
 
 @dataclass(frozen=True)
 class CxCommand:
-    action: str  # "list", "add", "pause", "resume", "prompt_now", "help"
+    action: str  # "list", "add", "pause", "resume", "prompt_now", "summary", "export", "help"
     name: str | None = None
     spec: DepartmentSpec | None = None
+    period: str | None = None  # as typed; parsed against the clock where it is used
+    format: str = "csv"
 
 
 def parse_cx(text: str) -> CxCommand:
@@ -53,6 +61,25 @@ def parse_cx(text: str) -> CxCommand:
     head = words[0].lower()
     if head == "departments" and len(words) == 1:
         return CxCommand("list")
+    if head == "summary":
+        # An optional period first, then an optional department name.
+        period = words[1] if len(words) > 1 and _PERIOD.match(words[1]) else None
+        name = " ".join(words[2:] if period else words[1:]) or None
+        return CxCommand("summary", name=name, period=period)
+    if head == "export":
+        period, fmt = None, "csv"
+        for word in words[1:]:
+            if word.lower() in FORMATS:
+                fmt = word.lower()
+            elif period is None and _PERIOD.match(word):
+                period = word
+            else:
+                raise InvalidFieldError(
+                    field="export",
+                    reason=f"`{word}` is neither a period (7d, 30d, 90d, quarter, "
+                    "2026-10-01..2026-10-31) nor a format (csv, jsonl)",
+                )
+        return CxCommand("export", period=period, format=fmt)
     if head == "prompt":
         if len(words) < 3 or words[1].lower() != "now":
             raise InvalidFieldError(field="command", reason="write `/cx prompt now <department>`")

@@ -28,6 +28,7 @@ from bot.runtime import Runtime
 from handlers.slack import renderers as r
 from handlers.slack import service
 from handlers.slack.cx import CX_HELP, CxCommand, is_cx_lead, parse_cx
+from handlers.slack.insights import LeadReports
 from handlers.slack.prompts import PromptListeners, SlackPromptSender
 from stories.capture import (
     MAX_LABEL_LENGTH,
@@ -83,6 +84,7 @@ class Listeners:
         self.deps = deps
         self.runtime = deps.runtime
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._reports = LeadReports(run=self._run, clock=self.runtime.clock)
 
     def _guard(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """Track the listener's run (for drain()) and never let it raise after its ack."""
@@ -646,6 +648,15 @@ class Listeners:
             return
         try:
             command = parse_cx(body.get("text") or "")
+            if command.action in ("summary", "export"):
+                report = (
+                    self._reports.summary if command.action == "summary" else self._reports.export
+                )
+                answer = await report(
+                    client, workspace_id=actor.workspace_id, user_id=user_id, command=command
+                )
+                await respond(response_type="ephemeral", text=answer)
+                return
             if command.action == "prompt_now":
                 blocks = await self._prompt_now(actor, command.name or "")
             else:

@@ -20,7 +20,9 @@ from sqlmodel import Session
 
 from handlers.slack import prompt_cards as cards
 from handlers.slack.renderers import block_dicts
+from handlers.slack.summary_blocks import summary_blocks, summary_text
 from stories.clock import Clock
+from stories.digest import DigestMessage, LeadsNotice
 from stories.errors import SightlineError
 from stories.models import Member, Platform, PromptTemplate, Story
 from stories.prompt_ledger import (
@@ -125,6 +127,50 @@ class SlackPromptSender:
             blocks=block_dicts(cards.author_notice_blocks(notice)),
         )
 
+    async def send_digest(self, *, digest: DigestMessage) -> str:
+        """The weekly summary in the leads' channel, with its chart as an image after it."""
+        client = await self._client_for(digest.workspace_external_id)
+        note = "📈 The chart follows this message." if digest.chart_png else None
+        response = await self._post(
+            client,
+            channel=digest.destination,
+            text="Weekly digest · " + summary_text(digest.summary),
+            blocks=block_dicts(summary_blocks(digest.summary, chart_note=note)),
+        )
+        ref = f"{response['channel']}:{response['ts']}"
+        if digest.chart_png:
+            period = digest.summary.period
+            try:
+                await upload_chart(
+                    client,
+                    channel=digest.destination,
+                    png=digest.chart_png,
+                    filename=f"sightline-digest-{period.start:%Y-%m-%d}.png",
+                    title=f"Stories per week and response rate, {period.label}",
+                )
+            except SlackApiError as exc:
+                # The digest itself is delivered (and must not be posted twice); say why
+                # the picture is missing where the leads will look for it.
+                error = exc.response.get("error")
+                logger.warning("digest chart upload failed: %s", error)
+                await self._post(
+                    client,
+                    channel=digest.destination,
+                    thread_ts=response["ts"],
+                    text=f"The chart could not be attached ({error}). Run `/cx summary` for it.",
+                )
+        return ref
+
+    async def send_leads_notice(self, *, notice: LeadsNotice) -> str:
+        client = await self._client_for(notice.workspace_external_id)
+        response = await self._post(
+            client,
+            channel=notice.destination,
+            text=notice.text,
+            blocks=block_dicts(cards.reminder_blocks(notice.text)),
+        )
+        return f"{response['channel']}:{response['ts']}"
+
     async def channel_members(self, *, workspace_external_id: str, destination: str) -> list[str]:
         """Who is in a department's channel (people only), for the department roster.
 
@@ -167,6 +213,15 @@ class SlackPromptSender:
                 raise _failure(exc) from exc
             finally:
                 self._last_post[channel] = time.monotonic()
+
+
+async def upload_chart(
+    client: AsyncWebClient, *, channel: str, png: bytes, filename: str, title: str
+) -> None:
+    """Share a PNG in a conversation (slack_sdk's three-step external upload)."""
+    await client.files_upload_v2(
+        channel=channel, content=png, filename=filename, title=title, alt_txt=title
+    )
 
 
 def _failure(exc: SlackApiError) -> Exception:

@@ -103,6 +103,8 @@ class FakeSlackAPI:
     _changed: asyncio.Condition | None = None
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: list[Payload] = field(default_factory=list)  # what Socket Mode clients sent
+    # files_upload_v2: file id -> filename, title, content (bytes), channel, initial_comment
+    files: dict[str, Payload] = field(default_factory=dict)
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class FakeSlackAPI:
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/response/{key}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
@@ -299,6 +302,16 @@ class FakeSlackAPI:
         await self._record(SlackCall("response_url", params, body, None, request.method))
         return web.Response(text="ok")
 
+    async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
+        """Step 2 of files_upload_v2: the bytes go to the URL step 1 handed out."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return web.Response(status=404, text="unknown upload")
+        content = await request.read()
+        self.files[file_id]["content"] = content
+        await self._record(SlackCall("upload", {"file_id": file_id}, None, None, request.method))
+        return web.Response(text=f"OK - {len(content)}")
+
     async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
@@ -400,6 +413,31 @@ class FakeSlackAPI:
                 return {"ok": True, "user": self.users[user]}
             case "usergroups.users.list":
                 return {"ok": True, "users": []}
+            case "files.getUploadURLExternal":
+                file_id = f"F{next(self._ts):08d}"
+                self.files[file_id] = {
+                    "filename": p.get("filename"),
+                    "length": int(p.get("length", 0)),
+                    "content": None,
+                }
+                url = f"http://{self.host}:{self._port}/upload/{file_id}"
+                return {"ok": True, "upload_url": url, "file_id": file_id}
+            case "files.completeUploadExternal":
+                listed = p.get("files")
+                listed = json.loads(listed) if isinstance(listed, str) else (listed or [])
+                done = []
+                for item in listed:
+                    stored = self.files.get(item["id"])
+                    if stored is None or stored["content"] is None:
+                        return {"ok": False, "error": "file_not_found"}
+                    stored.update(
+                        title=item.get("title"),
+                        channel=p.get("channel_id"),
+                        thread_ts=p.get("thread_ts"),
+                        initial_comment=p.get("initial_comment"),
+                    )
+                    done.append({"id": item["id"], "title": item.get("title")})
+                return {"ok": True, "files": done}
             case "reactions.add" | "reactions.remove":
                 return {"ok": True}
             case "apps.connections.open":
