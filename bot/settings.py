@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     phone_extra_regions: Annotated[list[str], NoDecode] = Field(default_factory=list)
     config_dir: Path = ROOT / "config"
     public_url: HttpUrl | None = None
+    # Signs chart links in Teams cards (bot/charts.py); share one value across replicas.
+    chart_signing_key: SecretStr | None = Field(default=None, repr=False)
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_alias("SLACK_BOT_TOKEN", "SIGHTLINE_SLACK_BOT_TOKEN")
@@ -141,6 +143,13 @@ class Settings(BaseSettings):
     def _split_regions(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("chart_signing_key")
+    @classmethod
+    def _chart_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("use at least 16 random characters (32 or more is better)")
         return value
 
     @field_validator("digest_days")

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -35,15 +35,36 @@ from botbuilder.schema.teams import (
 )
 from sqlmodel import Session, col, select
 
+from bot.charts import (
+    NO_PUBLIC_URL_NOTE,
+    ChartLinks,
+    attach_chart_route,
+    build_chart_links,
+    whole_seconds,
+)
 from bot.runtime import Runtime
+from bot.scheduler import PromptScheduler
 from bot.settings import Settings
 from handlers.teams import cards
+from handlers.teams.cx import LEAD_WORDS, LeadCommand, parse_lead_command
+from handlers.teams.summary_card import summary_card
+from handlers.teams.text import html_to_text
 from stories.capture import StoryDraft, capture_story, random_shared_story
 from stories.conversations import find_conversation, forget_conversation, remember_conversation
+from stories.departments import (
+    DepartmentSpec,
+    add_department,
+    edit_department,
+    get_department,
+    list_departments,
+    set_paused,
+)
+from stories.digest import DigestMessage, LeadsNotice
 from stories.engagement import record_resonates, resonance
-from stories.errors import SightlineError
+from stories.errors import InvalidFieldError, SightlineError
 from stories.models import (
     ChatConversation,
+    DeliveryStatus,
     Department,
     Member,
     Platform,
@@ -51,14 +72,18 @@ from stories.models import (
     SourceKind,
     Story,
 )
+from stories.periods import parse_period
 from stories.prompt_ledger import get_delivery, mark_not_relevant, record_answer
 from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 from stories.search import search_stories
+from stories.summaries import Summary, build_summary
 from stories.workspaces import ensure_member, ensure_workspace
 
 logger = logging.getLogger(__name__)
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 FRIENDLY = "Sorry, something went wrong on our side. Please try again."
+PRINCIPAL_CACHE_SECONDS = 3600.0  # a user's UPN, read for the CX lead check
+PRINCIPAL_CACHE_SIZE = 1000
 
 
 def teams_configured(settings: Settings) -> bool:
@@ -78,13 +103,36 @@ class _AuthConfig:
 
 
 def card_attachment(card: cards.Card) -> Attachment:
-    return Attachment(content_type=CARD_TYPE, content=card)
+    """Every card leaves through here, so none is ever too large for Teams."""
+    return Attachment(content_type=CARD_TYPE, content=cards.fit(card))
+
+
+def card_activity(card: cards.Card) -> Activity:
+    """A message carrying one card; its fallback text shows in notifications."""
+    fitted = cards.fit(card)
+    activity = MessageFactory.attachment(Attachment(content_type=CARD_TYPE, content=fitted))
+    if fitted.get("fallbackText"):
+        activity.summary = fitted["fallbackText"]
+    return activity
 
 
 def _in_channel(turn: TurnContext) -> bool:
     """A team channel is public to the team; personal and group chats stay private."""
     conversation = turn.activity.conversation
     return conversation is not None and conversation.conversation_type == "channel"
+
+
+def conversation_key(activity: Activity) -> str:
+    """The id a conversation is saved and linked under.
+
+    In a team channel Teams names the thread (``19:…@thread.tacv2;messageid=…``); the channel
+    itself is the part before ``;messageid=``, which is what departments, the leads' and the
+    stories settings name, and where a proactive post starts a new thread.
+    """
+    conversation_id: str = activity.conversation.id
+    if activity.conversation.conversation_type == "channel":
+        return conversation_id.split(";messageid=", 1)[0]
+    return conversation_id
 
 
 def _view(session: Session, story: Story) -> cards.StoryView:
@@ -98,11 +146,50 @@ def _view(session: Session, story: Story) -> cards.StoryView:
     )
 
 
+# --- CX lead commands --------------------------------------------------------------------
+
+
+def _department_view(department: Department) -> cards.DepartmentView:
+    return cards.DepartmentView(
+        name=department.name,
+        customer_facing=department.customer_facing,
+        linked=bool(department.teams_conversation_id),
+        schedule=_schedule(department),
+        paused=department.paused,
+    )
+
+
+def _schedule(department: Department) -> str:
+    weeks = department.cadence_weeks
+    every = "every week" if weeks == 1 else f"every {weeks} weeks"
+    return f"{department.prompt_days} at {department.prompt_time} {department.timezone}, {every}"
+
+
+def summary_reply(
+    summary: Summary, charts: ChartLinks | None, heading: str | None = None
+) -> cards.Card:
+    """The summary card with its chart from a signed link, or a note saying why there is none."""
+    if summary.is_empty:
+        return summary_card(summary, heading=heading)
+    url = charts.url_for(summary) if charts is not None else None
+    note = None if url else NO_PUBLIC_URL_NOTE
+    return summary_card(summary, chart_url=url, chart_note=note, heading=heading)
+
+
 class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     """Thin: parse the activity, call a domain service, reply with a rendered card."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        sender: TeamsPromptSender | None = None,
+        charts: ChartLinks | None = None,
+    ) -> None:
         self.runtime = runtime
+        self.sender = sender  # proactive posts: the stories conversation, `prompt now`
+        self.charts = charts
+        self._principal_names: dict[str, tuple[float, frozenset[str]]] = {}
 
     @staticmethod
     def _create_invoke_response(body: object = None) -> InvokeResponse:
@@ -153,13 +240,15 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if activity.type == ActivityTypes.conversation_update and activity.members_removed:
             bot_id = activity.recipient.id if activity.recipient else None
             removed = any(m.id == bot_id for m in activity.members_removed)
+        key = conversation_key(activity)
         reference = TurnContext.get_conversation_reference(activity).serialize()
+        reference["conversation"]["id"] = key  # a proactive post starts a thread of its own
         tenant = self._ids(turn)[0]
         clock = self.runtime.clock
 
         def save(session: Session) -> None:
             if removed:
-                forget_conversation(session=session, clock=clock, conversation_id=conversation.id)
+                forget_conversation(session=session, clock=clock, conversation_id=key)
                 return
             workspace = ensure_workspace(
                 session=session,
@@ -172,7 +261,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 session=session,
                 clock=clock,
                 workspace_id=workspace.id or 0,
-                conversation_id=conversation.id,
+                conversation_id=key,
                 kind=conversation.conversation_type or "personal",
                 reference=reference,
             )
@@ -192,39 +281,52 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await self._prompt_action(turn_context, value)
             return
         text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
-        command, _, rest = text.strip().partition(" ")
-        command = command.lower()
+        words = text.replace("\u00a0", " ").split(None, 1)
+        command = words[0].lower() if words else ""
+        rest = words[1].strip() if len(words) > 1 else ""
+        new_story: Story | None = None
         try:
-            card = await self._command(turn_context, command, rest.strip())
+            if command == "story":
+                card, new_story = await self._capture(turn_context, rest)
+            elif command in LEAD_WORDS:
+                card = await self._lead_command(turn_context, " ".join(words))
+            else:
+                card = await self._command(turn_context, command, rest)
         except SightlineError as exc:
             card = cards.error_card(str(exc))
-        await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+        await turn_context.send_activity(card_activity(card))
+        if new_story is not None:
+            await self._share(turn_context, new_story)
+
+    async def _capture(self, turn: TurnContext, text: str) -> tuple[cards.Card, Story | None]:
+        """Save a story; also return it when it is new and may go to the stories channel."""
+        runtime = self.runtime
+        source_ref = f"teams:{turn.activity.conversation.id}:{turn.activity.id}"
+
+        def save(session: Session) -> tuple[cards.Card, Story | None]:
+            workspace_id, member_id = self._member(session, turn)
+            result = capture_story(
+                session=session,
+                clock=runtime.clock,
+                redactor=runtime.redactor,
+                draft=StoryDraft(
+                    workspace_id=workspace_id,
+                    text=text,
+                    source_kind=SourceKind.TEAMS_MESSAGE,
+                    source_ref=source_ref,
+                    author_member_id=member_id,
+                    captured_by_member_id=member_id,
+                    channel_private=not _in_channel(turn),
+                    shared=_in_channel(turn),
+                ),
+            )
+            card = cards.story_card(_view(session, result.story), heading="Story saved")
+            return card, (result.story if result.created else None)
+
+        return await runtime.run(save)
 
     async def _command(self, turn: TurnContext, command: str, rest: str) -> cards.Card:
         runtime = self.runtime
-        if command == "story":
-            source_ref = f"teams:{turn.activity.conversation.id}:{turn.activity.id}"
-
-            def save(session: Session) -> cards.Card:
-                workspace_id, member_id = self._member(session, turn)
-                result = capture_story(
-                    session=session,
-                    clock=runtime.clock,
-                    redactor=runtime.redactor,
-                    draft=StoryDraft(
-                        workspace_id=workspace_id,
-                        text=rest,
-                        source_kind=SourceKind.TEAMS_MESSAGE,
-                        source_ref=source_ref,
-                        author_member_id=member_id,
-                        captured_by_member_id=member_id,
-                        channel_private=not _in_channel(turn),
-                        shared=_in_channel(turn),
-                    ),
-                )
-                return cards.story_card(_view(session, result.story), heading="Story saved")
-
-            return await runtime.run(save)
         if command == "search":
 
             def find(session: Session) -> cards.Card:
@@ -244,7 +346,181 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 return cards.story_card(_view(session, story))
 
             return await runtime.run(pick)
-        return cards.help_card()
+        return cards.help_card(lead=await self._is_lead(turn))
+
+    # --- CX leads --------------------------------------------------------------------------
+
+    async def _is_lead(self, turn: TurnContext) -> bool:
+        """Listed in ``teams_cx_leads`` by Azure AD object id or UPN (any case), or marked
+        as a lead in the database. Cheapest checks first: the UPN costs a connector call."""
+        listed = {entry.casefold() for entry in self.runtime.settings.teams_cx_leads}
+        user = turn.activity.from_property
+        if user is None:
+            return False
+        if any(v and v.casefold() in listed for v in (user.aad_object_id, user.id)):
+            return True
+
+        def marked(session: Session) -> bool:
+            member = session.get(Member, self._member(session, turn)[1])
+            return bool(member and member.is_cx_lead)
+
+        if await self.runtime.run(marked):
+            return True
+        if not any("@" in entry for entry in listed):
+            return False
+        return bool(await self._principal_name(turn) & listed)
+
+    async def _principal_name(self, turn: TurnContext) -> frozenset[str]:
+        """The user's UPN and e-mail (casefolded), which Teams leaves out of activities."""
+        user = turn.activity.from_property
+        key = user.aad_object_id or user.id
+        cached = self._principal_names.get(key)
+        if cached is not None and time.monotonic() - cached[0] < PRINCIPAL_CACHE_SECONDS:
+            return cached[1]
+        try:
+            account = await TeamsInfo.get_member(turn, user.id)
+        except Exception:  # no roster access, or not in Teams: UPN entries cannot match
+            logger.warning("could not read the Teams user %s to compare UPNs", key, exc_info=True)
+            return frozenset()
+        names = frozenset(n.casefold() for n in (account.user_principal_name, account.email) if n)
+        if len(self._principal_names) >= PRINCIPAL_CACHE_SIZE:
+            self._principal_names.clear()
+        self._principal_names[key] = (time.monotonic(), names)
+        return names
+
+    async def _lead_command(self, turn: TurnContext, text: str) -> cards.Card:
+        """summary, departments, department add|link|pause|resume, prompt now: leads only."""
+        if not await self._is_lead(turn):
+            return cards.lead_refusal_card()
+        settings = self.runtime.settings
+        command = parse_lead_command(text, default_timezone=settings.default_timezone)
+        if command.action == "summary":
+            return await self._summary(turn, command)
+        if command.action == "prompt_now":
+            return await self._prompt_now(turn, command.name)
+        return await self.runtime.run(lambda session: self._departments(session, turn, command))
+
+    async def _summary(self, turn: TurnContext, command: LeadCommand) -> cards.Card:
+        clock = self.runtime.clock
+
+        def work(session: Session) -> Summary:
+            workspace_id, _ = self._member(session, turn)
+            now = clock.now()
+            department_id = None
+            if command.name:
+                department_id = get_department(
+                    session=session, workspace_id=workspace_id, name=command.name
+                ).id
+            return build_summary(
+                session=session,
+                workspace_id=workspace_id,
+                period=whole_seconds(parse_period(command.period, now=now)),
+                department_id=department_id,
+                now=now,
+            )
+
+        return summary_reply(await self.runtime.run(work), self.charts)
+
+    def _departments(self, session: Session, turn: TurnContext, command: LeadCommand) -> cards.Card:
+        clock = self.runtime.clock
+        workspace_id, _ = self._member(session, turn)
+        if command.action == "list":
+            found = list_departments(session=session, workspace_id=workspace_id)
+            return cards.departments_card([_department_view(d) for d in found])
+        if command.action == "add":
+            assert command.spec is not None
+            added = add_department(
+                session=session, clock=clock, workspace_id=workspace_id, spec=command.spec
+            )
+            after = (
+                "Customer-facing departments are not sent prompts."
+                if added.customer_facing
+                else f"Prompts: {_schedule(added)}. Send “department link {added.name}” in its "
+                "team channel (mentioning @Sightline) so they reach it."
+            )
+            return cards.notice_card(after, title=f"Added {added.name}")
+        if command.action == "link":
+            if not _in_channel(turn):
+                raise InvalidFieldError(
+                    field="link",
+                    reason="send “department link <name>” in the department's team channel, "
+                    "mentioning @Sightline",
+                )
+            linked = edit_department(
+                session=session,
+                clock=clock,
+                workspace_id=workspace_id,
+                name=command.name,
+                spec=DepartmentSpec(teams_conversation_id=conversation_key(turn.activity)),
+            )
+            where = (
+                "is customer-facing, so it is not sent prompts"
+                if linked.customer_facing
+                else f"gets its prompts in this channel ({_schedule(linked)})"
+            )
+            return cards.notice_card(f"{linked.name} {where}.", title="Channel linked")
+        paused = command.action == "pause"
+        changed = set_paused(
+            session=session,
+            clock=clock,
+            workspace_id=workspace_id,
+            name=command.name,
+            paused=paused,
+        )
+        state = "paused" if paused else "resumed"
+        return cards.notice_card(f"Prompts for {changed.name} are {state}.")
+
+    async def _prompt_now(self, turn: TurnContext, name: str) -> cards.Card:
+        """A manual occurrence through the scheduler's ledger, as `sightline prompts send`."""
+        if self.sender is None:
+            return cards.error_card("Prompts cannot be sent from this installation.")
+
+        def find(session: Session) -> Department:
+            workspace_id, _ = self._member(session, turn)
+            return get_department(session=session, workspace_id=workspace_id, name=name)
+
+        department = await self.runtime.run(find)
+        if not department.teams_conversation_id:
+            return cards.error_card(
+                f"{department.name} has no Teams channel yet: send “department link "
+                f"{department.name}” in its channel, mentioning @Sightline."
+            )
+        scheduler = PromptScheduler(self.runtime, {self.sender.platform: self.sender})
+        outcome = await scheduler.send_now(department_id=department.id or 0)
+        if outcome.status == DeliveryStatus.SENT:
+            return cards.notice_card(f"Sent {department.name} a prompt in its channel.")
+        reason = outcome.reason or (outcome.status.value if outcome.status else "not sent")
+        return cards.error_card(f"The prompt for {department.name} was not sent: {reason}.")
+
+    # --- the stories channel ----------------------------------------------------------------
+
+    async def _share(self, turn: TurnContext, story: Story) -> None:
+        """Post a new shareable story to the stories conversation, once, with "This resonates".
+
+        The story is already saved and acknowledged: a failure here is logged, never shown.
+        """
+        target = self.runtime.settings.teams_stories_conversation
+        if not target or self.sender is None or not story.shared or story.channel_post_ref:
+            return
+        if conversation_key(turn.activity) == target:
+            return  # captured in the stories conversation: its card is already there
+        assert story.id is not None
+        story_id = story.id
+        view = cards.StoryView(
+            story_id=story_id,
+            text=story.text,
+            customer_label=story.customer_label,
+            touchpoint=story.touchpoint,
+        )
+        try:
+            ref = await self.sender.post_card(
+                target, cards.story_card(view, heading="A customer story")
+            )
+            await self.runtime.run(lambda session: _record_post(session, story_id, target, ref))
+        except TeamsDeliveryError as exc:
+            logger.warning("story %s not posted to the stories conversation: %s", story_id, exc)
+        except Exception:  # the story is saved; only its post is missing
+            logger.exception("could not post story %s to the stories conversation", story_id)
 
     async def _prompt_action(self, turn: TurnContext, value: dict[str, Any]) -> None:
         """Answer or "Not relevant to us" from a prompt card; the card shows the outcome."""
@@ -283,7 +559,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             card = await runtime.run(act)
         except SightlineError as exc:
             card = cards.error_card(str(exc))
-        reply = MessageFactory.attachment(card_attachment(card))
+        reply = card_activity(card)
         if turn.activity.reply_to_id and value["sightline"] == "answer":
             reply.id = turn.activity.reply_to_id
             await turn.update_activity(reply)
@@ -304,7 +580,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             return cards.story_card(_view(session, story))
 
         card = await runtime.run(mark)
-        reply = MessageFactory.attachment(card_attachment(card))
+        reply = card_activity(card)
         if turn.activity.reply_to_id:
             reply.id = turn.activity.reply_to_id
             await turn.update_activity(reply)
@@ -317,7 +593,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         text = ""
         payload = action.message_payload
         if payload is not None and payload.body is not None:
-            text = payload.body.content or ""
+            text = html_to_text(payload.body.content or "", payload.body.content_type)
         return MessagingExtensionActionResponse(
             task=TaskModuleContinueResponse(
                 value=TaskModuleTaskInfo(
@@ -334,7 +610,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         runtime = self.runtime
         source_ref = f"teams-ext:{turn_context.activity.id}"
 
-        def save(session: Session) -> cards.Card:
+        def save(session: Session) -> tuple[cards.Card, Story | None]:
             workspace_id, member_id = self._member(session, turn_context)
             result = capture_story(
                 session=session,
@@ -352,13 +628,17 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                     shared=_in_channel(turn_context),
                 ),
             )
-            return cards.story_card(_view(session, result.story), heading="Story saved")
+            card = cards.story_card(_view(session, result.story), heading="Story saved")
+            return card, (result.story if result.created else None)
 
+        new_story: Story | None = None
         try:
-            card = await runtime.run(save)
+            card, new_story = await runtime.run(save)
         except SightlineError as exc:
             card = cards.error_card(str(exc))
-        await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+        await turn_context.send_activity(card_activity(card))
+        if new_story is not None:
+            await self._share(turn_context, new_story)
         return MessagingExtensionActionResponse()
 
 
@@ -384,14 +664,22 @@ class TeamsPromptSender:
 
     platform = Platform.TEAMS.value
 
-    def __init__(self, runtime: Runtime, adapter: CloudAdapter, app_id: str) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        adapter: CloudAdapter,
+        app_id: str,
+        *,
+        charts: ChartLinks | None = None,
+    ) -> None:
         self.runtime = runtime
         self.adapter = adapter
         self.app_id = app_id
+        self.charts = charts  # signed chart links for digests
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
 
-    async def _send(self, conversation_id: str, activity: Activity) -> str:
+    async def _reference(self, conversation_id: str) -> ConversationReference:
         saved = await self.runtime.run(
             lambda session: find_conversation(session=session, conversation_id=conversation_id)
         )
@@ -400,7 +688,47 @@ class TeamsPromptSender:
                 "Sightline has not been added to this Teams conversation (or was removed): "
                 "add the app to the channel, then mention @Sightline there once"
             )
-        reference = ConversationReference.deserialize(saved.reference)
+        return ConversationReference.deserialize(saved.reference)
+
+    async def channel_members(self, *, workspace_external_id: str, destination: str) -> list[str]:
+        """Who is in a department's channel (people only, by Azure AD object id), for the
+        department roster. A standard channel's members are its team's members.
+
+        Raises:
+            TeamsDeliveryError: the channel cannot be read; the message says why.
+        """
+        reference = await self._reference(destination)
+        bot_id = reference.bot.id if reference.bot else None
+        members: list[str] = []
+
+        async def read(context: TurnContext) -> None:
+            # A proactive turn's activity has no channelData, on which TeamsInfo would
+            # fail; without a team id it lists the conversation (the channel) itself.
+            context.activity.channel_data = context.activity.channel_data or {}
+            token: str | None = None
+            while True:
+                page = await TeamsInfo.get_paged_members(context, token, ROSTER_PAGE_SIZE)
+                members.extend(
+                    m.aad_object_id or m.id for m in page.members or [] if m.id != bot_id
+                )
+                token = page.continuation_token
+                if not token:
+                    return
+
+        try:
+            await self.adapter.continue_conversation(reference, read, self.app_id)
+        except TeamsDeliveryError:
+            raise
+        except Exception as exc:
+            status, _ = _http_status(exc)
+            raise TeamsDeliveryError(
+                f"Teams would not list this channel's members (HTTP {status or 'error'}); "
+                "check that Sightline is still installed in the team"
+            ) from exc
+        return members
+
+    async def _send(self, conversation_id: str, activity: Activity) -> str:
+        reference = await self._reference(conversation_id)
         sent: list[str] = []
 
         async def post(context: TurnContext) -> None:
@@ -427,6 +755,23 @@ class TeamsPromptSender:
                     self._last[conversation_id] = time.monotonic()
         raise AssertionError("unreachable: the loop returns or raises")
 
+    async def post_card(self, conversation_id: str, card: cards.Card) -> str:
+        """Post a card into a conversation the bot has been in; return the activity id."""
+        return await self._send(conversation_id, card_activity(card))
+
+    async def send_digest(self, *, digest: DigestMessage) -> str:
+        """The summary card in the leads' conversation, its chart from a signed link.
+
+        ``digest.chart_png`` goes unused: a card can only show a picture by URL, and an
+        inline image would not fit Teams' 28 KB message limit.
+        """
+        card = summary_reply(digest.summary, self.charts, heading="Weekly digest")
+        return await self.post_card(digest.destination, card)
+
+    async def send_leads_notice(self, *, notice: LeadsNotice) -> str:
+        """A short text in the leads' conversation (a prompt that could not be delivered)."""
+        return await self._send(notice.destination, MessageFactory.text(notice.text))
+
     async def send_prompt(self, *, message: PromptMessage) -> str:
         card = cards.prompt_card(
             delivery_id=message.delivery_id,
@@ -436,7 +781,7 @@ class TeamsPromptSender:
             customer_label=message.customer_label,
             touchpoint=message.touchpoint,
         )
-        activity = MessageFactory.attachment(card_attachment(card))
+        activity = card_activity(card)
         activity.channel_data = {"sightline": {"delivery_id": message.delivery_id}}
         return await self._send(message.destination, activity)
 
@@ -473,6 +818,15 @@ class TeamsPromptSender:
         await self._send(conversation_id, MessageFactory.text(text))
 
 
+def _record_post(session: Session, story_id: int, conversation_id: str, activity_id: str) -> None:
+    story = session.get(Story, story_id)
+    if story is not None:
+        story.channel_post_ref = f"teams:{conversation_id}:{activity_id}"
+        session.add(story)
+        session.commit()
+
+
+ROSTER_PAGE_SIZE = 500  # Teams' largest page of members
 RETRYABLE = {412, 429, 502, 504}  # what Teams asks bots to retry, with backoff
 SEND_ATTEMPTS = 5
 SEND_INTERVAL = 1 / 7
@@ -512,7 +866,7 @@ def build_prompt_sender(runtime: Runtime) -> TeamsPromptSender | None:
     if not teams_configured(runtime.settings):
         return None
     adapter, app_id = _adapter(runtime.settings)
-    return TeamsPromptSender(runtime, adapter, app_id)
+    return TeamsPromptSender(runtime, adapter, app_id, charts=build_chart_links(runtime))
 
 
 class TeamsPlatform:
@@ -525,7 +879,10 @@ class TeamsPlatform:
 
     def attach(self, app: web.Application) -> None:
         adapter, app_id = _adapter(self.runtime.settings)
-        bot = SightlineTeamsBot(self.runtime)
+        charts = build_chart_links(self.runtime)
+        attach_chart_route(app, self.runtime, charts.signer)
+        sender = TeamsPromptSender(self.runtime, adapter, app_id, charts=charts)
+        bot = SightlineTeamsBot(self.runtime, sender=sender, charts=charts)
 
         async def on_error(context: TurnContext, error: Exception) -> None:
             logger.error("Teams turn failed", exc_info=error)

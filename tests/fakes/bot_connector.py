@@ -2,6 +2,8 @@
 
 Set an activity's ``serviceUrl`` to ``fake.url``: replies (POST .../activities[/id]) and
 updates (PUT .../activities/id) are recorded; the token endpoint issues a fake token.
+``members`` answers member look-ups (GET .../members/{id}, what TeamsInfo.get_member asks);
+an unknown member gets 404, as from Teams.
 
     async with FakeBotConnector() as connector:
         ...
@@ -33,6 +35,12 @@ class FakeBotConnector:
         self.calls: list[ConnectorCall] = []
         self._failures: list[tuple[int, int | None]] = []
         self.refused = 0
+        self.members: dict[str, dict[str, Any]] = {}  # user id -> TeamsChannelAccount JSON
+        self.member_lookups: list[str] = []
+        # conversation id -> its members (TeamsChannelAccount JSON), for .../pagedmembers
+        self.rosters: dict[str, list[dict[str, Any]]] = {}
+        self.page_limit = 500  # Teams' own cap on pageSize; lower it to test paging
+        self.page_requests = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -71,6 +79,33 @@ class FakeBotConnector:
         )
         return web.json_response({"id": f"reply-{next(self._ids)}"})
 
+    async def _member(self, request: web.Request) -> web.Response:
+        member_id = request.match_info["member"]
+        self.member_lookups.append(member_id)
+        member = self.members.get(member_id)
+        if member is None:
+            return web.json_response(
+                {"error": {"code": "MemberNotFoundInConversation", "message": "no such member"}},
+                status=404,
+            )
+        return web.json_response(member)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        """GET .../pagedmembers: pages of ``pageSize`` with a continuation token, as Teams."""
+        conversation = request.match_info["conversation"]
+        roster = self.rosters.get(conversation)
+        if roster is None:
+            return web.json_response(
+                {"error": {"code": "ConversationNotFound", "message": "Conversation not found."}},
+                status=404,
+            )
+        self.page_requests += 1
+        size = min(int(request.query.get("pageSize") or 50), self.page_limit)
+        start = int(request.query.get("continuationToken") or 0)
+        page = roster[start : start + size]
+        token = str(start + size) if start + size < len(roster) else None
+        return web.json_response({"members": page, "continuationToken": token})
+
     async def _token(self, request: web.Request) -> web.Response:
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"}
@@ -81,6 +116,8 @@ class FakeBotConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         self._runner = web.AppRunner(app)
         await self._runner.setup()

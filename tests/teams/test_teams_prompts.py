@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.scheduler import PromptScheduler
 from bot.teams import build_prompt_sender
@@ -12,6 +12,9 @@ from stories.departments import DepartmentSpec, add_department
 from stories.models import (
     ChatConversation,
     DeliveryStatus,
+    DepartmentMember,
+    DepartmentRoster,
+    Member,
     Platform,
     PromptAnswer,
     SourceKind,
@@ -154,3 +157,43 @@ async def test_a_refusal_that_is_not_throttling_fails_at_once(teams: Harness) ->
     _, status, _ = await _send_now(teams, department_id)
     assert status is DeliveryStatus.FAILED
     assert teams.connector.refused == 1
+
+
+async def test_department_roster_is_read_from_the_channel_page_by_page(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    department_id = _seed(teams)
+    people = [
+        {"id": f"29:user{i}", "name": f"Person {i}", "aadObjectId": f"aad-{i}"} for i in range(7)
+    ]
+    bot = {"id": "28:bot", "name": "Sightline"}
+    teams.connector.rosters[CHANNEL["id"]] = [*people[:3], bot, *people[3:]]
+    teams.connector.page_limit = 3
+    sender = build_prompt_sender(teams.runtime)
+    assert sender is not None
+    scheduler = PromptScheduler(teams.runtime, {"teams": sender})
+
+    assert await scheduler.refresh_rosters(department_id=department_id) == {"Finance": True}
+
+    with Session(teams.engine) as session:
+        roster = session.exec(
+            select(Member.platform_user_id)
+            .join(DepartmentMember, col(DepartmentMember.member_id) == Member.id)
+            .where(DepartmentMember.department_id == department_id)
+        ).all()
+    assert sorted(roster) == [f"aad-{i}" for i in range(7)]  # the bot is not a member
+    assert teams.connector.page_requests == 3  # 8 accounts, 3 a page
+
+
+async def test_an_unreadable_channel_flags_the_roster(teams: Harness) -> None:
+    await teams.post(teams.activity(text="help", conversation=CHANNEL))
+    department_id = _seed(teams)  # the fake connector knows no roster for it: 404
+    sender = build_prompt_sender(teams.runtime)
+    assert sender is not None
+    scheduler = PromptScheduler(teams.runtime, {"teams": sender})
+
+    assert await scheduler.refresh_rosters(department_id=department_id) == {"Finance": False}
+
+    with Session(teams.engine) as session:
+        [roster] = session.exec(select(DepartmentRoster)).all()
+    assert roster.readable is False
+    assert "would not list this channel's members (HTTP 404)" in (roster.error or "")
