@@ -77,3 +77,18 @@ def test_bad_value_fails_with_one_line_naming_the_setting(
     message = str(raised.value)
     assert message.startswith(expected)
     assert "\n" not in message
+
+
+def test_the_example_env_file_names_every_setting() -> None:
+    """config/sightline.env.example is where admins look; a new setting must appear there."""
+    from bot.settings import ROOT, Settings
+
+    text = (ROOT / "config" / "sightline.env.example").read_text(encoding="utf-8")
+    missing = []
+    for name, info in Settings.model_fields.items():
+        names = [f"SIGHTLINE_{name.upper()}"]
+        alias = info.validation_alias
+        names += [c for c in getattr(alias, "choices", [alias]) if isinstance(c, str)]
+        if not any(f"{n}=" in text for n in names):
+            missing.append(name)
+    assert missing == []
