@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run playground test lint typecheck unit bench clean
 
 install: $(STAMP)
 
@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# With no chat credentials, also starts Microsoft 365 Agents Playground (scripts/run.sh).
 run: install
 	$(BIN)/sightline db upgrade
-	$(BIN)/sightline serve
+	BIN=$(BIN) scripts/run.sh
+
+# The Playground from npm into the ignored .playground/, once (run and the tests share it).
+playground: install
+	$(BIN)/sightline playground install
 
 lint: install
 	$(BIN)/ruff check bot handlers stories tests bench

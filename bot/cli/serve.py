@@ -16,6 +16,7 @@ from bot.server import build_web_app
 from stories.errors import SightlineError
 
 logger = logging.getLogger("sightline")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class SchemaOutOfDateError(SightlineError):
@@ -48,6 +49,13 @@ def serve(
     if scheduler is not None:
         scheduler.attach(app)  # starts and stops with the server
     bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.teams_allow_anonymous and not settings.teams_app_id and bind_host not in LOOPBACK:
+        # Anonymous Teams trusts whoever posts to /api/messages: fine on a laptop, not on a network.
+        logger.warning(
+            "Teams accepts unauthenticated requests on %s: anyone who can reach it can post as "
+            "any user. Use SIGHTLINE_TEAMS_ALLOW_ANONYMOUS on a developer machine only.",
+            bind_host,
+        )
     logger.info(
         "Sightline listening on http://%s:%d (database %s)",
         bind_host,
