@@ -50,7 +50,12 @@ from handlers.teams.cx import LEAD_WORDS, LeadCommand, parse_lead_command
 from handlers.teams.summary_card import summary_card
 from handlers.teams.text import html_to_text
 from stories.capture import StoryDraft, capture_story, random_shared_story
-from stories.conversations import find_conversation, forget_conversation, remember_conversation
+from stories.conversations import (
+    find_conversation,
+    forget_conversation,
+    forget_team,
+    remember_conversation,
+)
 from stories.departments import (
     DepartmentSpec,
     add_department,
@@ -82,6 +87,7 @@ from stories.workspaces import ensure_member, ensure_workspace
 logger = logging.getLogger(__name__)
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 FRIENDLY = "Sorry, something went wrong on our side. Please try again."
+TEAM_KEY = "sightlineTeamId"  # the team of a channel conversation, in its saved reference
 PRINCIPAL_CACHE_SECONDS = 3600.0  # a user's UPN, read for the CX lead check
 PRINCIPAL_CACHE_SIZE = 1000
 
@@ -243,12 +249,20 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         key = conversation_key(activity)
         reference = TurnContext.get_conversation_reference(activity).serialize()
         reference["conversation"]["id"] = key  # a proactive post starts a thread of its own
+        team = ((activity.channel_data or {}).get("team") or {}).get("id")
+        if team:
+            # Kept beside the reference (msrest ignores it when loading) so that removing
+            # the app from a team retires every channel of that team, not only the one
+            # the removal arrived in.
+            reference[TEAM_KEY] = team
         tenant = self._ids(turn)[0]
         clock = self.runtime.clock
 
         def save(session: Session) -> None:
             if removed:
                 forget_conversation(session=session, clock=clock, conversation_id=key)
+                if team:
+                    forget_team(session=session, clock=clock, team_id=team, key=TEAM_KEY)
                 return
             workspace = ensure_workspace(
                 session=session,

@@ -60,6 +60,30 @@ def forget_conversation(*, session: Session, clock: Clock, conversation_id: str)
     return len(rows)
 
 
+def forget_team(*, session: Session, clock: Clock, team_id: str, key: str) -> int:
+    """Mark every saved channel of a team unusable (the app was removed from the team).
+
+    ``key`` names the reference field the platform layer stored the team id in; channels
+    are few per workspace, so they are filtered here rather than by a JSON query.
+    """
+    rows = [
+        row
+        for row in session.exec(
+            select(ChatConversation).where(
+                ChatConversation.kind == "channel",
+                ChatConversation.active == True,  # noqa: E712  (SQL comparison)
+            )
+        )
+        if row.reference.get(key) == team_id
+    ]
+    for row in rows:
+        row.active = False
+        row.updated_at = clock.now()
+        session.add(row)
+    session.commit()
+    return len(rows)
+
+
 def find_conversation(*, session: Session, conversation_id: str) -> ChatConversation | None:
     """The active saved reference for a conversation id, if the bot has one."""
     return session.exec(

@@ -197,3 +197,32 @@ async def test_an_unreadable_channel_flags_the_roster(teams: Harness) -> None:
         [roster] = session.exec(select(DepartmentRoster)).all()
     assert roster.readable is False
     assert "would not list this channel's members (HTTP 404)" in (roster.error or "")
+
+
+async def test_removing_the_app_from_a_team_retires_all_its_channels(teams: Harness) -> None:
+    team = {"team": {"id": "19:team-general@thread.tacv2"}, "tenant": {"id": TENANT}}
+    other = {**CHANNEL, "id": "19:legal@thread.tacv2"}
+    elsewhere = {**CHANNEL, "id": "19:other-team@thread.tacv2"}
+    for conversation in (CHANNEL, other):
+        await teams.post(teams.activity(text="help", conversation=conversation, channelData=team))
+    await teams.post(
+        teams.activity(
+            text="help",
+            conversation=elsewhere,
+            channelData={"team": {"id": "19:another@thread.tacv2"}, "tenant": {"id": TENANT}},
+        )
+    )
+
+    await teams.post(
+        teams.activity(
+            type="installationUpdate",
+            action="remove",
+            text=None,
+            conversation=CHANNEL,
+            channelData=team,
+        )
+    )
+
+    with Session(teams.engine) as session:
+        rows = {r.conversation_id: r.active for r in session.exec(select(ChatConversation))}
+    assert rows == {CHANNEL["id"]: False, other["id"]: False, elsewhere["id"]: True}
