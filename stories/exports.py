@@ -17,7 +17,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Literal
 
 from sqlmodel import Session, col, select
@@ -237,8 +237,12 @@ def export_engagement(
 
 
 def export_file_name(kind: str, period: Period | None, format: Format) -> str:
-    span = f"-{period.start:%Y-%m-%d}_{period.end:%Y-%m-%d}" if period is not None else ""
-    return f"sightline-{kind}{span}.{format}"
+    """``sightline-answers-2026-11-01_2026-11-30.csv``: first and last day the file covers."""
+    if period is None:
+        return f"sightline-{kind}.{format}"
+    # The period is half-open; a person reads a file name's dates as both included.
+    last_day = (period.end - timedelta(microseconds=1)).astimezone(UTC)
+    return f"sightline-{kind}-{period.start.astimezone(UTC):%Y-%m-%d}_{last_day:%Y-%m-%d}.{format}"
 
 
 def export_files(

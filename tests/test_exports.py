@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from bot.cli.app import app
+from stories import exports
 from stories.capture import delete_story
 from stories.exports import export_answers, export_engagement, export_files
 from stories.models import (
@@ -30,7 +32,7 @@ from stories.models import (
     Story,
     Workspace,
 )
-from stories.periods import parse_period
+from stories.periods import Period, parse_period
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -134,7 +136,7 @@ def world(session: Session) -> dict[str, Any]:
         ),
     )
     session.commit()
-    return {"ws": ws.id, "story": story, "fin": fin}
+    return {"ws": ws.id, "story": story, "fin": fin, "delivery": delivery.id}
 
 
 def _csv(content: bytes) -> list[dict[str, str]]:
@@ -211,11 +213,92 @@ def test_export_files_are_named_after_the_period(session: Session, world: dict[s
     period = parse_period("2026-10-01..2026-10-31", now=NOW)
     files = export_files(session=session, workspace_id=world["ws"], period=period, format="jsonl")
     assert [(f.name, f.rows) for f in files] == [
-        ("sightline-stories-2026-10-01_2026-11-01.jsonl", 1),
-        ("sightline-answers-2026-10-01_2026-11-01.jsonl", 2),
-        ("sightline-engagement-2026-10-01_2026-11-01.jsonl", 1),
+        ("sightline-stories-2026-10-01_2026-10-31.jsonl", 1),
+        ("sightline-answers-2026-10-01_2026-10-31.jsonl", 2),
+        ("sightline-engagement-2026-10-01_2026-10-31.jsonl", 1),
     ]
     assert not files[1].content.startswith(b"\xef\xbb\xbf")  # JSON Lines has no BOM
+
+
+def test_a_period_includes_its_first_instant_and_excludes_its_end(
+    session: Session, world: dict[str, Any]
+) -> None:
+    # The formula answer is at 27 Oct 12:00, the resonate at 28 Oct 12:00.
+    first = Period(start=_at(27), end=_at(28))
+    second = Period(start=_at(28), end=_at(29))
+    rows = {
+        (f.name, f.rows)
+        for period in (first, second)
+        for f in export_files(
+            session=session,
+            workspace_id=world["ws"],
+            period=period,
+            format="csv",
+            what="answers",
+        )
+        + export_files(
+            session=session,
+            workspace_id=world["ws"],
+            period=period,
+            format="csv",
+            what="engagement",
+        )
+    }
+    assert rows == {
+        ("sightline-answers-2026-10-27_2026-10-28.csv", 1),
+        ("sightline-engagement-2026-10-27_2026-10-28.csv", 0),
+        ("sightline-answers-2026-10-28_2026-10-29.csv", 0),
+        ("sightline-engagement-2026-10-28_2026-10-29.csv", 1),
+    }
+
+
+def test_rows_stream_in_batches_with_names_looked_up_per_batch(
+    session: Session, engine: Engine, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    delivery_id = world["delivery"]
+    for n in range(8):
+        member = _add(
+            session,
+            Member(
+                workspace_id=world["ws"],
+                platform_user_id=f"U0MORE{n}",
+                display_name=f"Person {n}",
+                created_at=_at(1),
+            ),
+        )
+        _add(
+            session,
+            PromptAnswer(
+                workspace_id=world["ws"],
+                delivery_id=delivery_id,
+                member_id=member.id,
+                text=f"answer {n}",
+                created_at=_at(29),
+            ),
+        )
+    session.commit()
+    monkeypatch.setattr(exports, "_BATCH", 2)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        out = io.BytesIO()
+        total = export_answers(session=session, workspace_id=world["ws"], out=out, format="jsonl")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    ids = [json.loads(line)["id"] for line in out.getvalue().splitlines()]
+    assert total == len(ids) == 11
+    assert ids == sorted(ids)
+    assert {json.loads(line)["member"] for line in out.getvalue().splitlines()} >= {
+        f"Person {n}" for n in range(8)
+    }
+    batches = -(-total // 2)
+    # Per batch: the page, then deliveries, members, stories, departments, templates; one
+    # more page finds nothing. A query per row would be several times this.
+    assert len(statements) <= batches * 6 + 1
 
 
 @pytest.mark.usefixtures("cli")
@@ -241,6 +324,57 @@ def test_cli_exports_all_three_into_a_folder(world: dict[str, Any], tmp_path: Pa
     assert one.exit_code == 0, one.output
     assert "queue adds a week" in one.stdout
     assert "Older answer" not in one.stdout
+
+
+@pytest.mark.usefixtures("cli", "world")
+def test_cli_period_names_the_files_and_a_folder_takes_one_kind(tmp_path: Path) -> None:
+    folder = tmp_path / "october"
+    result = CliRunner().invoke(
+        app,
+        [
+            "stories",
+            "export",
+            "--what",
+            "all",
+            "--period",
+            "2026-10-27..2026-10-27",
+            "--format",
+            "jsonl",
+            "-o",
+            str(folder),
+            "--workspace",
+            "T1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    answers = folder / "sightline-answers-2026-10-27_2026-10-27.jsonl"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "sightline-answers-2026-10-27_2026-10-27.jsonl",
+        "sightline-engagement-2026-10-27_2026-10-27.jsonl",
+        "sightline-stories-2026-10-27_2026-10-27.jsonl",
+    ]
+    [line] = answers.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["answer"].startswith("=HYPERLINK")  # JSON keeps the text as stored
+
+    again = CliRunner().invoke(
+        app, ["stories", "export", "--what", "engagement", "-o", str(folder), "-w", "T1"]
+    )
+    assert again.exit_code == 0, again.output
+    assert len(_csv((folder / "sightline-engagement.csv").read_bytes())) == 1
+
+
+@pytest.mark.usefixtures("cli", "world")
+def test_cli_export_to_an_unwritable_place_says_so(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for args, message in (
+        (["-o", str(blocker / "out.csv")], "cannot write"),
+        (["--what", "all", "-o", str(blocker / "d")], "cannot create folder"),
+    ):
+        result = CliRunner().invoke(app, ["stories", "export", *args, "--workspace", "T1"])
+        assert result.exit_code == 2, result.output
+        assert message in " ".join(result.output.split())
+    assert blocker.read_text() == "not a folder"
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -273,7 +273,9 @@ def export(
     ] = "stories",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File (default stdout); a folder with --what all."),
+        typer.Option(
+            "--output", "-o", help="File or folder (default stdout); a folder with --what all."
+        ),
     ] = None,
     period: Annotated[
         str | None,
@@ -306,7 +308,7 @@ def export(
             raise typer.BadParameter(
                 "--what all writes three files: name a folder", param_hint="-o"
             )
-        output.mkdir(parents=True, exist_ok=True)
+        _make_folder(output)
     writers = {
         "stories": export_stories,
         "answers": export_answers,
@@ -315,12 +317,8 @@ def export(
     with STATE.session() as session:
         ws = workspace_for(session, workspace)
         for kind in KINDS if what == "all" else (what,):
-            if what == "all":
-                assert output is not None
-                target: Path | None = output / export_file_name(kind, chosen, fmt)
-            else:
-                target = output
-            with target.open("wb") if target is not None else nullcontext(sys.stdout.buffer) as out:
+            target = _export_target(output, export_file_name(kind, chosen, fmt))
+            with _open_output(target) as out:
                 count = writers[kind](
                     session=session,
                     workspace_id=ws.id or 0,
@@ -333,6 +331,33 @@ def export(
                 )
             if target is not None:
                 console.print(f"Exported {count} {kind} rows to {target}.")
+
+
+def _export_target(output: Path | None, name: str) -> Path | None:
+    """Where one export goes: stdout (None), the named file, or ``name`` inside a folder."""
+    if output is not None and output.is_dir():
+        return output / name
+    return output
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot create folder {folder}: {exc.strerror}", param_hint="-o"
+        ) from None
+
+
+def _open_output(target: Path | None) -> AbstractContextManager[IO[bytes]]:
+    if target is None:
+        return nullcontext(sys.stdout.buffer)
+    try:
+        return target.open("wb")
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot write {target}: {exc.strerror}", param_hint="-o"
+        ) from None
 
 
 def demo_data() -> None:
