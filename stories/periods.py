@@ -16,6 +16,8 @@ DEFAULT_PERIOD = "30d"
 MAX_DAYS = 3 * 366  # longer ranges are almost always a typo (2025 for 2026 and the like)
 _RELATIVE = {"7d": 7, "30d": 30, "90d": 90}
 _RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
+# A command word meant as a period, valid or not ("15d" is one, and parse_period explains it).
+_PERIOD_WORD = re.compile(r"^(?:\d+d|quarter|\d{4}-\d{2}-\d{2}\s*\.\.\s*\d{4}-\d{2}-\d{2})$", re.I)
 _HELP = "use 7d, 30d, 90d, quarter or a date range like 2026-10-01..2026-10-31"
 
 
@@ -43,6 +45,11 @@ class Period:
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
+
+
+def looks_like_period(word: str) -> bool:
+    """Whether a word in a chat command is a period rather than, say, a department name."""
+    return _PERIOD_WORD.match(word) is not None
 
 
 def _day_start(day: date) -> datetime:

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from stories.departments import DepartmentSpec
 from stories.errors import InvalidFieldError
+from stories.periods import looks_like_period
 
 logger = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -33,7 +34,6 @@ CX_HELP = (
     "• `/cx export [period] [csv|jsonl]` sends you the period's stories, answers and "
     "engagement as files (default: last 30 days, CSV)."
 )
-_PERIOD = re.compile(r"^(?:\d+d|quarter|\d{4}-\d{2}-\d{2}\s*\.\.\s*\d{4}-\d{2}-\d{2})$", re.I)
 FORMATS = ("csv", "jsonl")
 
 
@@ -63,7 +63,7 @@ def parse_cx(text: str) -> CxCommand:
         return CxCommand("list")
     if head == "summary":
         # An optional period first, then an optional department name.
-        period = words[1] if len(words) > 1 and _PERIOD.match(words[1]) else None
+        period = words[1] if len(words) > 1 and looks_like_period(words[1]) else None
         name = " ".join(words[2:] if period else words[1:]) or None
         return CxCommand("summary", name=name, period=period)
     if head == "export":
@@ -71,7 +71,7 @@ def parse_cx(text: str) -> CxCommand:
         for word in words[1:]:
             if word.lower() in FORMATS:
                 fmt = word.lower()
-            elif period is None and _PERIOD.match(word):
+            elif period is None and looks_like_period(word):
                 period = word
             else:
                 raise InvalidFieldError(

@@ -6,15 +6,14 @@ and `prompt now <name>`, in a personal chat or with @Sightline in a channel.
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 
 from stories.departments import DepartmentSpec
 from stories.errors import InvalidFieldError
+from stories.periods import looks_like_period
 
 LEAD_WORDS = frozenset({"summary", "departments", "department", "prompt"})
-_PERIOD = re.compile(r"^(?:\d+d|quarter|\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2})$", re.I)
 _TYPOGRAPHY = str.maketrans({"\u00a0": " ", "“": '"', "”": '"', "—": "--", "–": "--"})
 _ADD_OPTIONS = {"--time": "prompt_time", "--tz": "timezone", "--days": "prompt_days"}
 
@@ -49,7 +48,7 @@ def parse_lead_command(text: str, *, default_timezone: str) -> LeadCommand:
     words = _words(text)
     head, rest = words[0].lower(), words[1:]
     if head == "summary":
-        period = rest[0] if rest and _PERIOD.match(rest[0]) else None
+        period = rest[0] if rest and looks_like_period(rest[0]) else None
         return LeadCommand("summary", name=" ".join(rest[1:] if period else rest), period=period)
     if head == "departments":
         if rest:
