@@ -2,8 +2,10 @@
 
 Every figure is computed for a period and for the previous period of equal length, and
 reported as a :class:`Change` (value, previous, delta, direction). Counting happens in the
-database with ``GROUP BY`` aggregates, so the cost grows with the number of departments,
-touchpoints and days, not with the number of rows. Two parts read text and therefore sample:
+database with ``GROUP BY`` aggregates that read indexes holding every column they need
+(migration 0008), most of them over both periods in one pass; the cost grows with the rows in
+the two periods, not with the size of the tables. Two parts read text and therefore sample
+(and memoise per-text results, so a repeated summary analyses only texts it has not seen):
 
 - **Themes** read the newest :data:`THEME_STORIES` stories and :data:`THEME_ANSWERS` answers of
   each period (``themes_sampled`` says when there were more). Theme counts are the number of
@@ -47,11 +49,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from stories.errors import NotFoundError
@@ -76,6 +80,7 @@ THEME_STORIES = 80
 THEME_ANSWERS = 40
 THEME_LIMIT = 8
 EMOTION_SAMPLE = 500
+EMOTION_CACHE = 4096  # memoised lexicon results (texts of stories without an emotion)
 RESONATED_LIMIT = 5
 TOUCHPOINT_LIMIT = 12  # touchpoints listed by name in the breakdown; the rest are "other"
 NO_TOUCHPOINT = "(none)"
@@ -250,6 +255,28 @@ def _story_filter(workspace_id: int, period: Period, department_id: int | None) 
     return where
 
 
+def _spanning(period: Period) -> Period:
+    """The previous period and this one together: each figure reads both in one query."""
+    return Period(start=period.previous().start, end=period.end)
+
+
+def _by_period(
+    moment: Any, period: Period, keys: Sequence[Any], where: Sequence[Any]
+) -> Select[Any]:
+    """Rows counted by (1 if ``moment`` is in ``period`` else 0, *keys).
+
+    ``where`` must limit ``moment`` to :func:`_spanning` (``period``). The flag is computed in a
+    subquery, so GROUP BY names a column rather than repeating an expression with parameters.
+    """
+    inner = select(
+        case((moment >= period.start, 1), else_=0).label("in_period"),
+        *(key.label(f"key{n}") for n, key in enumerate(keys)),
+    ).where(*where)
+    rows = inner.subquery()
+    grouping = [rows.c.in_period, *(rows.c[f"key{n}"] for n in range(len(keys)))]
+    return sa_select(*grouping, func.count()).group_by(*grouping)
+
+
 def _grouped(session: Session, key: Any, where: Sequence[Any]) -> dict[Any, int]:
     rows = session.exec(select(key, func.count()).where(*where).group_by(key)).all()
     return {k: int(n) for k, n in rows}
@@ -276,29 +303,53 @@ def _counts(
     return tuple(Count(key=k, change=compare(current.get(k, 0), previous.get(k, 0))) for k in keys)
 
 
-def _by_touchpoint(session: Session, where: Sequence[Any]) -> dict[str, int]:
-    raw = _grouped(session, col(Story.touchpoint), where)
-    return {(k or NO_TOUCHPOINT): n for k, n in raw.items()}
+@dataclass
+class _StoryFigures:
+    """One period's story counts (filled in row by row)."""
+
+    sources: dict[str, int] = field(default_factory=dict)
+    touchpoints: dict[str, int] = field(default_factory=dict)
+    emotions: dict[str, int] = field(default_factory=dict)  # captured emotions only
+    missing: int = 0  # stories captured without an emotion
+
+    @property
+    def total(self) -> int:
+        return sum(self.sources.values())
 
 
-def _by_source(session: Session, where: Sequence[Any]) -> dict[str, int]:
-    raw = _grouped(session, col(Story.source_kind), where)
-    return {str(k): n for k, n in raw.items()}
+def _story_figures(
+    session: Session, workspace_id: int, period: Period, department_id: int | None
+) -> tuple[_StoryFigures, _StoryFigures]:
+    """(this period, previous period), from one grouped pass over the stories of both."""
+    keys = [col(Story.source_kind), col(Story.touchpoint), col(Story.emotion)]
+    where = _story_filter(workspace_id, _spanning(period), department_id)
+    rows = session.connection().execute(_by_period(col(Story.created_at), period, keys, where))
+    figures = {0: _StoryFigures(), 1: _StoryFigures()}
+    for flag, source, touchpoint, emotion, n in rows:
+        f = figures[flag]
+        f.sources[str(source)] = f.sources.get(str(source), 0) + n
+        key = touchpoint or NO_TOUCHPOINT
+        f.touchpoints[key] = f.touchpoints.get(key, 0) + n
+        if emotion is None:
+            f.missing += n
+        else:
+            f.emotions[str(emotion)] = f.emotions.get(str(emotion), 0) + n
+    return figures[1], figures[0]
+
+
+@lru_cache(maxsize=EMOTION_CACHE)
+def _inferred_emotion(text: str) -> str:
+    # VADER reads ~10,000 texts a second; a repeated summary samples mostly the same stories.
+    return infer_emotion(text).value
 
 
 def _emotions(
-    session: Session, where: Sequence[Any]
+    session: Session, where: Sequence[Any], figures: _StoryFigures
 ) -> tuple[dict[str, int], dict[str, int], bool]:
     """(counts per emotion including inferred ones, inferred counts, sampled?)."""
-    captured = {
-        str(k): n for k, n in _grouped(session, col(Story.emotion), where).items() if k is not None
-    }
-    missing = session.exec(
-        select(func.count()).select_from(Story).where(*where, col(Story.emotion).is_(None))
-    ).one()
     inferred: dict[str, int] = {}
     sampled = False
-    if missing:
+    if figures.missing:
         texts = session.exec(
             select(Story.text)
             .where(*where, col(Story.emotion).is_(None))
@@ -307,10 +358,10 @@ def _emotions(
         ).all()
         raw: dict[str, int] = defaultdict(int)
         for text in texts:
-            raw[infer_emotion(text).value] += 1
-        sampled = missing > len(texts)
-        inferred = _scale(raw, int(missing)) if sampled else dict(raw)
-    counts = dict(captured)
+            raw[_inferred_emotion(text)] += 1
+        sampled = figures.missing > len(texts)
+        inferred = _scale(raw, figures.missing) if sampled else dict(raw)
+    counts = dict(figures.emotions)
     for emotion, n in inferred.items():
         counts[emotion] = counts.get(emotion, 0) + n
     return counts, inferred, sampled
@@ -338,35 +389,56 @@ class _PromptFigures:
     answering: dict[int | None, int]  # distinct answering members, by the member's department
 
 
-def _prompt_figures(session: Session, workspace_id: int, period: Period) -> _PromptFigures:
-    delivered_where = _delivered(workspace_id, period)
-    department = col(PromptDelivery.department_id)
-    delivered = _grouped(session, department, delivered_where)
-    answer_rows = session.exec(
+def _prompt_figures(
+    session: Session, workspace_id: int, period: Period
+) -> tuple[_PromptFigures, _PromptFigures]:
+    """(this period, previous period), each figure in one pass over the prompts of both."""
+    delivered = _delivered(workspace_id, _spanning(period))
+    in_period = case((_delivered_at() >= period.start, 1), else_=0).label("in_period")
+    answer_of = col(PromptAnswer.delivery_id) == col(PromptDelivery.id)
+    # Per prompt, from the (delivery_id, member_id) index: answered at all (one probe) and
+    # how many answers (one range), instead of joining and de-duplicating every answer.
+    p = (
         select(
-            department,
-            func.count(distinct(col(PromptAnswer.delivery_id))),
-            func.count(col(PromptAnswer.id)),
+            in_period,
+            col(PromptDelivery.department_id).label("department"),
+            case((exists().where(answer_of), 1), else_=0).label("answered"),
+            select(func.count()).where(answer_of).scalar_subquery().label("answers"),
         )
-        .join(PromptAnswer, col(PromptAnswer.delivery_id) == col(PromptDelivery.id))
-        .where(*delivered_where)
-        .group_by(department)
-    ).all()
-    member_department = col(Member.department_id)
-    answering_rows = session.exec(
-        select(member_department, func.count(distinct(col(PromptAnswer.member_id))))
-        .select_from(PromptAnswer)
-        .join(PromptDelivery, col(PromptAnswer.delivery_id) == col(PromptDelivery.id))
-        .join(Member, col(Member.id) == col(PromptAnswer.member_id))
-        .where(*delivered_where)
-        .group_by(member_department)
-    ).all()
-    return _PromptFigures(
-        delivered=delivered,
-        answered={k: int(a) for k, a, _ in answer_rows},
-        answers={k: int(n) for k, _, n in answer_rows},
-        answering={k: int(n) for k, n in answering_rows},
+        .where(*delivered)
+        .subquery()
     )
+    prompt_rows = session.connection().execute(
+        sa_select(
+            p.c.in_period,
+            p.c.department,
+            func.count(),
+            func.sum(p.c.answered),
+            func.sum(p.c.answers),
+        ).group_by(p.c.in_period, p.c.department)
+    )
+    # Each member once per period, then the member's department (as it is now).
+    pairs = (
+        select(in_period, col(PromptAnswer.member_id).label("member_id"))
+        .join(PromptAnswer, answer_of)
+        .where(*delivered)
+        .distinct()
+        .subquery()
+    )
+    member_department = col(Member.department_id)
+    answering_rows = session.connection().execute(
+        sa_select(pairs.c.in_period, member_department, func.count())
+        .join(Member, col(Member.id) == pairs.c.member_id)
+        .group_by(pairs.c.in_period, member_department)
+    )
+    figures = {flag: _PromptFigures({}, {}, {}, {}) for flag in (0, 1)}
+    for flag, department, prompt_count, answered, answers in prompt_rows:
+        figures[flag].delivered[department] = int(prompt_count)
+        figures[flag].answered[department] = int(answered)
+        figures[flag].answers[department] = int(answers)
+    for flag, department, members in answering_rows:
+        figures[flag].answering[department] = int(members)
+    return figures[1], figures[0]
 
 
 def _participation(answering: int, members: int, delivered: int) -> float | None:
@@ -475,6 +547,56 @@ def _silo(now: tuple[int, int, int, int], before: tuple[int, int, int, int]) -> 
     )
 
 
+def _resonated_rows(
+    session: Session, workspace_id: int, period: Period, department_id: int | None
+) -> Sequence[tuple[int, int, int]]:
+    """(story id, resonates, from other departments) of the most resonated stories."""
+    story_id = col(Engagement.story_id)
+    giver = col(Engagement.department_id)
+    resonates = [
+        col(Engagement.kind) == EngagementKind.RESONATES,
+        _within(col(Engagement.created_at), period),
+    ]
+    total = func.count().label("total")
+    if department_id is not None:
+        return session.exec(
+            select(story_id, total, _cross(giver))
+            .join(Story, col(Story.id) == story_id)
+            .where(
+                col(Engagement.workspace_id) == workspace_id,
+                *resonates,
+                col(Story.department_id) == department_id,
+            )
+            .group_by(story_id)
+            .order_by(total.desc(), story_id)
+            .limit(RESONATED_LIMIT)
+        ).all()
+    # Ranking needs no join: the story's department matters only for the few shown.
+    top = session.exec(
+        select(story_id, total)
+        .where(col(Engagement.workspace_id) == workspace_id, *resonates)
+        .group_by(story_id)
+        .order_by(total.desc(), story_id)
+        .limit(RESONATED_LIMIT)
+    ).all()
+    if not top:
+        return []
+    # The story's workspace is the engagement's own; filtering on it (not on the engagement)
+    # lets SQLite find these rows by story id instead of walking the whole period.
+    cross = session.exec(
+        select(story_id, _cross(giver))
+        .join(Story, col(Story.id) == story_id)
+        .where(
+            col(Story.workspace_id) == workspace_id,
+            *resonates,
+            story_id.in_([sid for sid, _ in top]),
+        )
+        .group_by(story_id)
+    ).all()
+    other = {sid: int(n) for sid, n in cross}
+    return [(sid, n, other.get(sid, 0)) for sid, n in top]
+
+
 def _most_resonated(
     session: Session,
     workspace_id: int,
@@ -482,24 +604,7 @@ def _most_resonated(
     department_id: int | None,
     names: dict[int, str],
 ) -> tuple[ResonatedStory, ...]:
-    story_id = col(Engagement.story_id)
-    giver = col(Engagement.department_id)
-    where: list[Any] = [
-        col(Engagement.workspace_id) == workspace_id,
-        col(Engagement.kind) == EngagementKind.RESONATES,
-        _within(col(Engagement.created_at), period),
-    ]
-    if department_id is not None:
-        where.append(col(Story.department_id) == department_id)
-    total = func.count().label("total")
-    rows = session.exec(
-        select(story_id, total, _cross(giver))
-        .join(Story, col(Story.id) == story_id)
-        .where(*where)
-        .group_by(story_id)
-        .order_by(total.desc(), story_id)
-        .limit(RESONATED_LIMIT)
-    ).all()
+    rows = _resonated_rows(session, workspace_id, period, department_id)
     if not rows:
         return ()
     stories = {
@@ -662,15 +767,10 @@ def build_summary(
 
     where_now = _story_filter(workspace_id, period, department_id)
     where_before = _story_filter(workspace_id, previous, department_id)
-    sources_now, sources_before = _by_source(session, where_now), _by_source(session, where_before)
-    total_now, total_before = sum(sources_now.values()), sum(sources_before.values())
-    touch_now, touch_before = (
-        _by_touchpoint(session, where_now),
-        _by_touchpoint(session, where_before),
-    )
-
-    emotions_now, inferred_now, sampled_now = _emotions(session, where_now)
-    emotions_before, _, sampled_before = _emotions(session, where_before)
+    stories_now, stories_before = _story_figures(session, workspace_id, period, department_id)
+    total_now, total_before = stories_now.total, stories_before.total
+    emotions_now, inferred_now, sampled_now = _emotions(session, where_now, stories_now)
+    emotions_before, _, sampled_before = _emotions(session, where_before, stories_before)
     emotion_keys = [
         e.value for e in Emotion if e.value in emotions_now or e.value in emotions_before
     ]
@@ -687,8 +787,7 @@ def build_summary(
     members = _grouped(
         session, col(Member.department_id), [col(Member.workspace_id) == workspace_id]
     )
-    prompts_now = _prompt_figures(session, workspace_id, period)
-    prompts_before = _prompt_figures(session, workspace_id, previous)
+    prompts_now, prompts_before = _prompt_figures(session, workspace_id, period)
     departments = _department_summaries(selected, members, prompts_now, prompts_before)
     silent = tuple(
         d.name
@@ -719,8 +818,10 @@ def build_summary(
         previous=previous,
         generated_at=now,
         stories=compare(total_now, total_before),
-        by_source=_counts(sources_now, sources_before, None),
-        by_touchpoint=_counts(touch_now, touch_before, TOUCHPOINT_LIMIT),
+        by_source=_counts(stories_now.sources, stories_before.sources, None),
+        by_touchpoint=_counts(
+            stories_now.touchpoints, stories_before.touchpoints, TOUCHPOINT_LIMIT
+        ),
         themes=themes,
         themes_sampled=themes_sampled,
         emotions=emotions,

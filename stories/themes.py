@@ -8,6 +8,12 @@ text contains it (not how often YAKE happened to pick it). Redaction placeholder
 
 The result depends only on the documents and their order: ties are broken by the phrase
 itself, so the same data always gives the same themes.
+
+YAKE costs a few milliseconds per document, so its work is bounded: when there are more than
+:data:`PROPOSERS` documents, an evenly spaced subset of them proposes phrases (every document
+is still counted), and only the first :data:`PROPOSAL_CHARS` characters of each are read.
+Proposals are memoised per text, so a summary repeated over mostly the same newest documents
+extracts only the new ones.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ _GENERIC = frozenset(
 )
 PER_DOCUMENT = 6  # phrases YAKE proposes per document
 CANDIDATES = 200  # phrase groups checked against every document (cheap substring tests)
+PROPOSERS = 48  # documents YAKE reads at most; the rest are only counted
+PROPOSAL_CHARS = 600  # a long story's opening names its subject; YAKE's cost grows with length
+PROPOSAL_CACHE = 4096  # memoised texts (a few hundred bytes each)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,31 @@ def _extractor() -> Any:
     return yake.KeywordExtractor(lan="en", n=2, top=PER_DOCUMENT, dedupLim=0.8)
 
 
+@lru_cache(maxsize=PROPOSAL_CACHE)
+def _proposals(cleaned: str) -> tuple[tuple[str, float], ...]:
+    """YAKE's (phrase, score) pairs for one text; the same text always gives the same pairs."""
+    return tuple((phrase, float(score)) for phrase, score in _extractor().extract_keywords(cleaned))
+
+
+def _proposers(documents: Sequence[ThemeDocument]) -> list[ThemeDocument]:
+    """At most PROPOSERS documents, evenly spread over the sequence (deterministic)."""
+    if len(documents) <= PROPOSERS:
+        return list(documents)
+    step = len(documents) / PROPOSERS
+    return [documents[int(n * step)] for n in range(PROPOSERS)]
+
+
+def _opening(text: str) -> str:
+    """The first PROPOSAL_CHARS characters, cut at whitespace so no word is halved."""
+    if len(text) <= PROPOSAL_CHARS:
+        return text
+    head = text[:PROPOSAL_CHARS]
+    if text[PROPOSAL_CHARS].isspace():
+        return head
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return head[:space] if space > 0 else head
+
+
 def _keep(key: str) -> bool:
     parts = key.split()
     if not parts or any(part.isdigit() for part in parts):
@@ -88,21 +122,20 @@ def extract_themes(
     documents: Sequence[ThemeDocument], *, limit: int = 8, min_count: int = 2
 ) -> list[Theme]:
     """The ``limit`` most common themes among ``documents`` (each in ``min_count`` or more)."""
-    extractor = _extractor()
     proposed: Counter[str] = Counter()
     surface: defaultdict[str, Counter[str]] = defaultdict(Counter)
     best_score: dict[str, float] = {}
-    for document in documents:
-        cleaned = _PLACEHOLDER.sub(" . ", document.text)
+    for document in _proposers(documents):
+        cleaned = _PLACEHOLDER.sub(" . ", _opening(document.text))
         seen: set[str] = set()
-        for phrase, score in extractor.extract_keywords(cleaned):
+        for phrase, score in _proposals(cleaned):
             key = normalise(phrase)
             if not _keep(key) or key in seen:
                 continue
             seen.add(key)
             proposed[key] += 1
             surface[key][phrase.casefold().strip()] += 1
-            best_score[key] = min(best_score.get(key, float("inf")), float(score))
+            best_score[key] = min(best_score.get(key, float("inf")), score)
     candidates = sorted(proposed, key=lambda k: (-proposed[k], best_score[k], k))[:CANDIDATES]
 
     padded = [f" {' '.join(words(d.text))} " for d in documents]
