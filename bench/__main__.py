@@ -1,8 +1,10 @@
-"""Benchmark runner: `make bench` or `python -m bench [capture|search|all] [options]`.
+"""Benchmark runner: `make bench` or `python -m bench [capture|search|...|all] [options]`.
 
 Prints Markdown tables to paste into BENCHMARKS.md. Targets (issue 2):
 capture >= 500 stories/s on SQLite through the service layer with redaction;
 search p95 < 50 ms over 1,000,000 stories, beside the same query done with LIKE.
+Summary (issue 6, `summary --scale 1.0`): p95 < 300 ms over 90 days of a 1,000,000-story
+organisation, within 1.5x of one hand-written SQL statement counting the same things.
 """
 
 from __future__ import annotations
@@ -267,7 +269,10 @@ def bench_search(backend: str, count: int, repeat: int, like_repeat: int) -> dic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "which", nargs="?", default="all", choices=["all", "capture", "search", "slack", "prompts"]
+        "which",
+        nargs="?",
+        default="all",
+        choices=["all", "capture", "search", "slack", "prompts", "summary"],
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--stories", type=int, default=1_000_000, help="search corpus size")
@@ -276,6 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--like-repeat", type=int, default=3, help="runs per LIKE query")
     parser.add_argument("--departments", type=int, default=2000, help="prompt fan-out size")
     parser.add_argument("--ceiling", type=float, default=20.0, help="fake Slack messages/s")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=0.1,
+        help="summary data set size; 1.0 = 1M stories, 5M answers, 10M engagement rows",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="build the summary data set again, even if kept"
+    )
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
 
@@ -306,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         prompts_report(database_url, departments=args.departments, ceiling=args.ceiling)
+    if args.which in ("all", "summary"):
+        from bench.summary import report as summary_report
+
+        print()
+        summary_report(backends, args.scale, args.repeat, rebuild=args.rebuild)
     if args.which in ("all", "slack"):
         from bench.slack_ack import report
 
