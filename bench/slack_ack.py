@@ -49,7 +49,7 @@ async def _serve_async(kind: str, fake_url: str, ready: Any, stop: Any) -> None:
 
     from bot.database import create_db_engine, upgrade
     from bot.runtime import build_runtime
-    from bot.server import build_web_app
+    from bot.server import build_web_app, freeze_long_lived_objects
     from bot.settings import load_settings
     from bot.slack import SlackPlatform
 
@@ -84,6 +84,9 @@ async def _serve_async(kind: str, fake_url: str, ready: Any, stop: Any) -> None:
 
         app = web.Application()
         app.router.add_post("/slack/events", handle)
+        # The same start-up treatment as Sightline's server (bot/server.py), so the floor
+        # measures bolt, not the garbage collector.
+        app.on_startup.append(freeze_long_lived_objects)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 
 import httpx
@@ -60,3 +61,17 @@ async def test_metrics_count_requests(server: tuple[str, Runtime]) -> None:
     lines = response.text.splitlines()
     assert 'sightline_http_requests_total{route="/healthz",status="200"} 1.0' in lines
     assert 'sightline_http_requests_total{route="unmatched",status="404"} 1.0' in lines
+
+
+async def test_the_running_server_keeps_start_up_objects_out_of_the_collectors_way(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """Frozen at start (no collector pauses on the long-lived graph), unfrozen at cleanup."""
+    runtime = build_runtime(load_settings(_env_file=None), engine=engine, clock=clock)
+    runner = web.AppRunner(build_web_app(runtime))
+    await runner.setup()
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        await runner.cleanup()
+    assert gc.get_freeze_count() == 0
