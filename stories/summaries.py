@@ -72,6 +72,7 @@ from stories.models import (
     Workspace,
 )
 from stories.periods import Period
+from stories.prompt_ledger import PROMPT_KINDS
 from stories.sentiment import infer_emotion
 from stories.themes import ThemeDocument, count_containing, extract_themes
 
@@ -239,7 +240,8 @@ def _delivered_at() -> Any:
 def _delivered(workspace_id: int, period: Period) -> list[ColumnElement[bool]]:
     return [
         col(PromptDelivery.workspace_id) == workspace_id,
-        col(PromptDelivery.kind) == "prompt",
+        # A lead's "prompt now" is a prompt people answer like any other.
+        col(PromptDelivery.kind).in_(PROMPT_KINDS),
         col(PromptDelivery.status) == DeliveryStatus.SENT,
         _within(_delivered_at(), period),
     ]

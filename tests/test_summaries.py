@@ -341,6 +341,20 @@ def test_overall_prompt_figures(world: World) -> None:
     assert summary.participation.previous == pytest.approx(0.25)
 
 
+def test_a_leads_prompt_now_counts_like_a_scheduled_prompt(world: World) -> None:
+    manual = _delivery(
+        world.session, world.ws, world.departments["Legal"], at(28, hour=14), kind="manual"
+    )
+    _answer(
+        world.session, world.ws, manual, world.members["l1"], world.stories["C"], at(28, hour=16)
+    )
+    world.session.commit()
+    summary = world.summary()
+    assert summary.prompts_sent == Change(5, 1, 4, "up")
+    assert summary.answers == Change(3, 1, 2, "up")
+    assert summary.silent_departments == ("Empty",)
+
+
 def test_silo_index(world: World) -> None:
     silo = world.summary().silo
     # Resonates with both departments known: f1, f2 -> A, l1 -> C (other), s2 -> A (same).
