@@ -12,9 +12,7 @@ wrote them) with an empty story id, as in the summaries.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,7 +30,7 @@ from stories.models import (
     Story,
 )
 from stories.periods import Period
-from stories.transfer import Format, export_stories, spreadsheet_cell
+from stories.transfer import Format, export_stories, write_records
 
 What = Literal["stories", "answers", "engagement", "all"]
 KINDS: tuple[str, ...] = ("stories", "answers", "engagement")
@@ -174,32 +172,6 @@ def _engagement_rows(session: Session, rows: Sequence[Engagement]) -> list[dict[
     return out
 
 
-def _write(
-    out: IO[bytes],
-    format: Format,
-    columns: Sequence[str],
-    batches: Iterator[list[dict[str, Any]]],
-) -> int:
-    text_out = io.TextIOWrapper(out, encoding="utf-8-sig" if format == "csv" else "utf-8",
-                                newline="", write_through=True)  # fmt: skip
-    try:
-        writer = csv.writer(text_out) if format == "csv" else None
-        if writer is not None:
-            writer.writerow(columns)
-        count = 0
-        for batch in batches:
-            for record in batch:
-                if writer is not None:
-                    writer.writerow([spreadsheet_cell(record[c]) for c in columns])
-                else:
-                    text_out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
-        text_out.flush()
-    finally:
-        text_out.detach()  # leave the caller's stream open
-    return count
-
-
 def export_answers(
     *,
     session: Session,
@@ -215,7 +187,7 @@ def export_answers(
         _answer_rows(session, batch)
         for batch in _batches(session, PromptAnswer, workspace_id, since, until, until_inclusive)
     )
-    return _write(out, format, ANSWER_COLUMNS, batches)
+    return write_records(out, format, ANSWER_COLUMNS, batches)
 
 
 def export_engagement(
@@ -233,7 +205,7 @@ def export_engagement(
         _engagement_rows(session, batch)
         for batch in _batches(session, Engagement, workspace_id, since, until, until_inclusive)
     )
-    return _write(out, format, ENGAGEMENT_COLUMNS, batches)
+    return write_records(out, format, ENGAGEMENT_COLUMNS, batches)
 
 
 def export_file_name(kind: str, period: Period | None, format: Format) -> str:

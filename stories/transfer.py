@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -270,17 +270,32 @@ def export_stories(
                 until=until,
                 until_inclusive=until_inclusive,
             )
+    records = (
+        story_records(session=session, stories=batch)
+        for batch in _batches(session, workspace_id, since, until, until_inclusive)
+    )
+    return write_records(out, format, list(StoryRecord.__annotations__), records)
+
+
+def write_records(
+    out: IO[bytes], format: Format, columns: Sequence[str], batches: Iterable[Iterable[Any]]
+) -> int:
+    """Write batches of records (dicts with ``columns``) as CSV or JSON Lines; return the count.
+
+    CSV is UTF-8 with a byte-order mark so spreadsheets read accents correctly, and cells a
+    spreadsheet would run as a formula are quoted. The caller's stream is left open.
+    """
     text_out = io.TextIOWrapper(out, encoding="utf-8-sig" if format == "csv" else "utf-8",
                                 newline="", write_through=True)  # fmt: skip
     try:
         writer = csv.writer(text_out) if format == "csv" else None
         if writer is not None:
-            writer.writerow(list(StoryRecord.__annotations__))
+            writer.writerow(columns)
         count = 0
-        for batch in _batches(session, workspace_id, since, until, until_inclusive):
-            for record in story_records(session=session, stories=batch):
+        for batch in batches:
+            for record in batch:
                 if writer is not None:
-                    writer.writerow([spreadsheet_cell(v) for v in record.values()])
+                    writer.writerow([spreadsheet_cell(record[c]) for c in columns])
                 else:
                     text_out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
