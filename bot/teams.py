@@ -312,10 +312,24 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         if new_story is not None:
             await self._share(turn_context, new_story)
 
-    async def _capture(self, turn: TurnContext, text: str) -> tuple[cards.Card, Story | None]:
-        """Save a story; also return it when it is new and may go to the stories channel."""
+    async def _capture(
+        self,
+        turn: TurnContext,
+        text: str,
+        *,
+        source_kind: SourceKind = SourceKind.TEAMS_MESSAGE,
+        source_ref: str | None = None,
+        by_author: bool = True,
+        customer_label: str | None = None,
+        touchpoint: str | None = None,
+    ) -> tuple[cards.Card, Story | None]:
+        """Save a story; also return it when it is new and may go to the stories channel.
+
+        ``by_author``: the person capturing told the story (not so for a message action on
+        someone else's message, whose author Teams does not give the bot).
+        """
         runtime = self.runtime
-        source_ref = f"teams:{turn.activity.conversation.id}:{turn.activity.id}"
+        ref = source_ref or f"teams:{turn.activity.conversation.id}:{turn.activity.id}"
 
         def save(session: Session) -> tuple[cards.Card, Story | None]:
             workspace_id, member_id = self._member(session, turn)
@@ -326,10 +340,12 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 draft=StoryDraft(
                     workspace_id=workspace_id,
                     text=text,
-                    source_kind=SourceKind.TEAMS_MESSAGE,
-                    source_ref=source_ref,
-                    author_member_id=member_id,
+                    source_kind=source_kind,
+                    source_ref=ref,
+                    author_member_id=member_id if by_author else None,
                     captured_by_member_id=member_id,
+                    customer_label=customer_label,
+                    touchpoint=touchpoint,
                     channel_private=not _in_channel(turn),
                     shared=_in_channel(turn),
                 ),
@@ -621,33 +637,17 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self, turn_context: TurnContext, action: MessagingExtensionAction
     ) -> MessagingExtensionActionResponse:
         data: dict[str, Any] = action.data if isinstance(action.data, dict) else {}
-        runtime = self.runtime
-        source_ref = f"teams-ext:{turn_context.activity.id}"
-
-        def save(session: Session) -> tuple[cards.Card, Story | None]:
-            workspace_id, member_id = self._member(session, turn_context)
-            result = capture_story(
-                session=session,
-                clock=runtime.clock,
-                redactor=runtime.redactor,
-                draft=StoryDraft(
-                    workspace_id=workspace_id,
-                    text=str(data.get("text") or ""),
-                    source_kind=SourceKind.TEAMS_EXTENSION,
-                    source_ref=source_ref,
-                    captured_by_member_id=member_id,
-                    customer_label=(data.get("customer_label") or None),
-                    touchpoint=(data.get("touchpoint") or None),
-                    channel_private=not _in_channel(turn_context),
-                    shared=_in_channel(turn_context),
-                ),
-            )
-            card = cards.story_card(_view(session, result.story), heading="Story saved")
-            return card, (result.story if result.created else None)
-
         new_story: Story | None = None
         try:
-            card, new_story = await runtime.run(save)
+            card, new_story = await self._capture(
+                turn_context,
+                str(data.get("text") or ""),
+                source_kind=SourceKind.TEAMS_EXTENSION,
+                source_ref=f"teams-ext:{turn_context.activity.id}",
+                by_author=False,
+                customer_label=data.get("customer_label") or None,
+                touchpoint=data.get("touchpoint") or None,
+            )
         except SightlineError as exc:
             card = cards.error_card(str(exc))
         await turn_context.send_activity(card_activity(card))
