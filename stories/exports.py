@@ -13,7 +13,7 @@ wrote them) with an empty story id, as in the summaries.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Literal
@@ -172,6 +172,26 @@ def _engagement_rows(session: Session, rows: Sequence[Engagement]) -> list[dict[
     return out
 
 
+def _export(
+    model: Any,
+    to_rows: Callable[[Session, Sequence[Any]], list[dict[str, Any]]],
+    columns: Sequence[str],
+    *,
+    session: Session,
+    workspace_id: int,
+    out: IO[bytes],
+    format: Format,
+    since: datetime | None,
+    until: datetime | None,
+    until_inclusive: bool,
+) -> int:
+    batches = (
+        to_rows(session, batch)
+        for batch in _batches(session, model, workspace_id, since, until, until_inclusive)
+    )
+    return write_records(out, format, columns, batches)
+
+
 def export_answers(
     *,
     session: Session,
@@ -183,11 +203,10 @@ def export_answers(
     until_inclusive: bool = False,
 ) -> int:
     """Write prompt answers given in ``[since, until)`` (oldest first); return the count."""
-    batches = (
-        _answer_rows(session, batch)
-        for batch in _batches(session, PromptAnswer, workspace_id, since, until, until_inclusive)
-    )
-    return write_records(out, format, ANSWER_COLUMNS, batches)
+    return _export(
+        PromptAnswer, _answer_rows, ANSWER_COLUMNS, session=session, workspace_id=workspace_id,
+        out=out, format=format, since=since, until=until, until_inclusive=until_inclusive,
+    )  # fmt: skip
 
 
 def export_engagement(
@@ -201,11 +220,11 @@ def export_engagement(
     until_inclusive: bool = False,
 ) -> int:
     """Write engagement ("this resonates") rows made in ``[since, until)``; return the count."""
-    batches = (
-        _engagement_rows(session, batch)
-        for batch in _batches(session, Engagement, workspace_id, since, until, until_inclusive)
-    )
-    return write_records(out, format, ENGAGEMENT_COLUMNS, batches)
+    return _export(
+        Engagement, _engagement_rows, ENGAGEMENT_COLUMNS, session=session,
+        workspace_id=workspace_id, out=out, format=format, since=since, until=until,
+        until_inclusive=until_inclusive,
+    )  # fmt: skip
 
 
 def export_file_name(kind: str, period: Period | None, format: Format) -> str:
