@@ -76,6 +76,18 @@ class SlackHarness:
         )
         return await self.post(urlencode(payload), "application/x-www-form-urlencoded")
 
+    async def cx(self, text: str, *, user: str, key: str) -> dict[str, Any]:
+        """Send `/cx <text>` as ``user`` and return what came back on its response_url."""
+        payload = fixture("slash_command")
+        payload.update(
+            command="/cx", text=text, user_id=user, response_url=self.fake.response_url(key)
+        )
+        count = len(self.fake.calls_to("response_url")) + 1
+        response = await self.post(urlencode(payload), "application/x-www-form-urlencoded")
+        assert response.status_code == 200
+        calls = await self.fake.wait_for("response_url", count)
+        return calls[-1].json or {}
+
     async def interaction(self, payload: dict[str, Any]) -> httpx.Response:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded")

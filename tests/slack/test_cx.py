@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import Session, select
@@ -11,19 +10,11 @@ from sqlmodel import Session, select
 from handlers.slack.cx import parse_cx
 from stories.errors import InvalidFieldError
 from stories.models import Department
-from tests.slack.conftest import SlackHarness, fixture
+from tests.slack.conftest import SlackHarness
 
 
 async def cx(slack: SlackHarness, text: str, *, user: str, key: str) -> dict[str, Any]:
-    payload = fixture("slash_command")
-    payload.update(
-        command="/cx", text=text, user_id=user, response_url=slack.fake.response_url(key)
-    )
-    count = len(slack.fake.calls_to("response_url")) + 1
-    response = await slack.post(urlencode(payload), "application/x-www-form-urlencoded")
-    assert response.status_code == 200
-    calls = await slack.fake.wait_for("response_url", count)
-    return calls[-1].json or {}
+    return await slack.cx(text, user=user, key=key)
 
 
 def test_parse_add_with_every_option() -> None:

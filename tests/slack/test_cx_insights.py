@@ -8,7 +8,6 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -26,22 +25,14 @@ from stories.errors import InvalidFieldError
 from stories.models import DeliveryStatus, PromptDelivery, Workspace
 from stories.summaries import DepartmentSummary, ThemeSummary, compare
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.slack.conftest import SlackHarness, fixture
+from tests.slack.conftest import SlackHarness
 
 LEAD = "U0LEAD001"
 LEADS_CHANNEL = "C0LEADS01"
 
 
 async def cx(slack: SlackHarness, text: str, *, user: str = LEAD, key: str) -> dict[str, Any]:
-    payload = fixture("slash_command")
-    payload.update(
-        command="/cx", text=text, user_id=user, response_url=slack.fake.response_url(key)
-    )
-    count = len(slack.fake.calls_to("response_url")) + 1
-    response = await slack.post(urlencode(payload), "application/x-www-form-urlencoded")
-    assert response.status_code == 200
-    calls = await slack.fake.wait_for("response_url", count)
-    return calls[-1].json or {}
+    return await slack.cx(text, user=user, key=key)
 
 
 async def _stories(slack: SlackHarness, clock: FixedClock, *texts: str) -> None:
