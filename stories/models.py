@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -185,6 +185,8 @@ class Engagement(SQLModel, table=True):
     department_id: int | None = Field(
         default=None, foreign_key="department.id", ondelete="SET NULL"
     )
+    # The story's department, copied by a database trigger for the summary rollups (0009).
+    story_department_id: int | None = None
     kind: EngagementKind = Field(sa_type=EnumString(EngagementKind))
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -225,6 +227,8 @@ class PromptDelivery(SQLModel, table=True):
     message_ref: str | None = Field(default=None, sa_type=_str(300))
     reason: str | None = Field(default=None, sa_type=_str(500))
     reminder_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Kept by a database trigger on every answer written or removed (migration 0009).
+    answer_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PromptAnswer(SQLModel, table=True):
@@ -243,6 +247,47 @@ class PromptAnswer(SQLModel, table=True):
     text: str
     redaction_count: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # Set by database triggers (migration 0009): when the answered prompt was delivered, and
+    # the story's department, for the summary rollups.
+    prompted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    story_department_id: int | None = None
+
+
+class StoryDay(SQLModel, table=True):
+    """Stories captured per UTC day, counted by source, touchpoint and emotion ('' for none).
+
+    Kept by database triggers on ``story`` (migration 0009); never written by the application.
+    """
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True, ondelete="CASCADE")
+    day: date = Field(primary_key=True)
+    dimension: str = Field(primary_key=True, sa_type=_str(12))  # source | touchpoint | emotion
+    key: str = Field(primary_key=True, sa_type=_str(60))
+    n: int
+
+
+class SiloDay(SQLModel, table=True):
+    """Resonates and story answers per UTC day, by whether the giver's department is not the
+    story's. Only rows where both departments are known. Kept by triggers (migration 0009)."""
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True, ondelete="CASCADE")
+    day: date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, sa_type=_str(12))  # resonates | answer
+    other_department: bool = Field(primary_key=True)
+    n: int
+
+
+class StoryResonance(SQLModel, table=True):
+    """A story's "This resonates" so far, and how many came from other departments.
+
+    Kept by triggers on ``engagement`` and ``story`` (migration 0009).
+    """
+
+    story_id: int = Field(foreign_key="story.id", primary_key=True, ondelete="CASCADE")
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)  # the story's
+    resonates: int
+    from_other: int
 
 
 class AuditEvent(SQLModel, table=True):
