@@ -1,11 +1,23 @@
 """The CX lead summary: one platform-neutral object that Slack, Teams and the CLI all render.
 
 Every figure is computed for a period and for the previous period of equal length, and
-reported as a :class:`Change` (value, previous, delta, direction). Counting happens in the
-database with ``GROUP BY`` aggregates that read indexes holding every column they need
-(migration 0008), most of them over both periods in one pass; the cost grows with the rows in
-the two periods, not with the size of the tables. Two parts read text and therefore sample
-(and memoise per-text results, so a repeated summary analyses only texts it has not seen):
+reported as a :class:`Change` (value, previous, delta, direction).
+
+Counting is exact and reads pre-aggregated counts that the database keeps up to date with
+triggers on every write (migration 0009), so its cost follows the number of days, prompts and
+members, not of stories, resonates and answers:
+
+- Whole UTC days come from ``storyday`` (stories by source, touchpoint, emotion) and
+  ``siloday`` (resonates and answers, same or other department); the partial days at a
+  period's edges ("7d" asked at 15:20 starts and ends at 15:20) are counted from the rows.
+  A department's summary counts its own rows, from indexes that start with the department.
+- Prompts come from their rows, each carrying its number of answers (``answer_count``).
+- Answering members: one probe per member of the departments that were asked, on the
+  (member, prompted_at) index.
+- Most resonated: ``storyresonance`` (resonates per story).
+
+Two parts read text and therefore sample (and memoise per-text results, so a repeated
+summary analyses only texts it has not seen):
 
 - **Themes** read the newest :data:`THEME_STORIES` stories and :data:`THEME_ANSWERS` answers of
   each period (``themes_sampled`` says when there were more). Theme counts are the number of
@@ -39,10 +51,14 @@ Definitions (each a ratio of counts; ``None`` when the denominator is 0, shown a
   is unknown, are left out of numerator *and* denominator (they can be neither "same" nor
   "other"). ``overall`` pools both kinds of rows. Higher means more line of sight across the
   organisation.
+- **Most resonated**: the stories captured in the period with the most "This resonates" so far
+  (ties: lowest story id), each with how many came from other departments. A story is
+  listed for the period it was captured in, so a historical period keeps its own list.
 
 With a ``department_id`` filter the summary is about that department: stories it captured
-(``Story.department_id``), prompts delivered to it, answers and engagement its members gave
-(so its silo index is the share of its attention that goes to other departments' stories).
+(``Story.department_id``; also its most resonated ones), prompts delivered to it, answers and
+engagement its members gave (so its silo index is the share of its attention that goes to
+other departments' stories).
 """
 
 from __future__ import annotations
@@ -50,7 +66,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -68,7 +84,10 @@ from stories.models import (
     Member,
     PromptAnswer,
     PromptDelivery,
+    SiloDay,
     Story,
+    StoryDay,
+    StoryResonance,
     Workspace,
 )
 from stories.periods import Period
@@ -86,6 +105,7 @@ RESONATED_LIMIT = 5
 TOUCHPOINT_LIMIT = 12  # touchpoints listed by name in the breakdown; the rest are "other"
 NO_TOUCHPOINT = "(none)"
 OTHER = "other"
+SILO_RESONATES = "resonates"  # siloday.kind; the other kind is "answer"
 
 Direction = Literal["up", "down", "flat"]
 Number = int | float
@@ -247,11 +267,10 @@ def _delivered(workspace_id: int, period: Period) -> list[ColumnElement[bool]]:
     ]
 
 
-def _story_filter(workspace_id: int, period: Period, department_id: int | None) -> list[Any]:
-    where: list[Any] = [
-        col(Story.workspace_id) == workspace_id,
-        _within(col(Story.created_at), period),
-    ]
+def _story_filter(workspace_id: int, period: Period | None, department_id: int | None) -> list[Any]:
+    where: list[Any] = [col(Story.workspace_id) == workspace_id]
+    if period is not None:
+        where.append(_within(col(Story.created_at), period))
     if department_id is not None:
         where.append(col(Story.department_id) == department_id)
     return where
@@ -262,20 +281,63 @@ def _spanning(period: Period) -> Period:
     return Period(start=period.previous().start, end=period.end)
 
 
-def _by_period(
-    moment: Any, period: Period, keys: Sequence[Any], where: Sequence[Any]
-) -> Select[Any]:
-    """Rows counted by (1 if ``moment`` is in ``period`` else 0, *keys).
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
-    ``where`` must limit ``moment`` to :func:`_spanning` (``period``). The flag is computed in a
-    subquery, so GROUP BY names a column rather than repeating an expression with parameters.
+
+@dataclass(frozen=True)
+class _Split:
+    """Where a period's counts and its previous period's come from.
+
+    Whole UTC days are read from the rollup tables (``days``: flag -> [first, last)); the
+    partial days at the edges, e.g. the hours before "now" on the last day of "7d", are read
+    row by row (``pieces``: (flag, range)). Flag 1 is this period, 0 the previous one.
     """
-    inner = select(
-        case((moment >= period.start, 1), else_=0).label("in_period"),
-        *(key.label(f"key{n}") for n, key in enumerate(keys)),
-    ).where(*where)
-    rows = inner.subquery()
-    grouping = [rows.c.in_period, *(rows.c[f"key{n}"] for n in range(len(keys)))]
+
+    days: dict[int, tuple[date, date]]
+    pieces: tuple[tuple[int, Period], ...]
+
+    @classmethod
+    def rows_only(cls, period: Period) -> _Split:
+        return cls(days={}, pieces=((0, period.previous()), (1, period)))
+
+    @property
+    def day_range(self) -> tuple[date, date] | None:
+        if not self.days:
+            return None
+        return min(f for f, _ in self.days.values()), max(last for _, last in self.days.values())
+
+    def flag(self, raw_day: Any) -> int | None:
+        day = _as_date(raw_day)
+        for flag, (first, last) in self.days.items():
+            if first <= day < last:
+                return flag
+        return None  # the day the period starts on, when it starts during that day
+
+
+def _split(period: Period) -> _Split:
+    days: dict[int, tuple[date, date]] = {}
+    pieces: list[tuple[int, Period]] = []
+    for flag, part in ((0, period.previous()), (1, period)):
+        starts_at_midnight = part.start == _midnight(part.start.date())
+        first = part.start.date() + timedelta(days=0 if starts_at_midnight else 1)
+        last = part.end.date()
+        if first >= last:
+            pieces.append((flag, part))
+            continue
+        days[flag] = (first, last)
+        if part.start < _midnight(first):
+            pieces.append((flag, Period(start=part.start, end=_midnight(first))))
+        if _midnight(last) < part.end:
+            pieces.append((flag, Period(start=_midnight(last), end=part.end)))
+    return _Split(days=days, pieces=tuple(pieces))
+
+
+def _count_by(keys: Sequence[Any], where: Sequence[Any]) -> Select[Any]:
+    """Rows counted by ``keys``. The keys are labelled in a subquery, so GROUP BY names a
+    column rather than repeating an expression with parameters (PostgreSQL would refuse it)."""
+    rows = select(*(key.label(f"key{n}") for n, key in enumerate(keys))).where(*where).subquery()
+    grouping = [rows.c[f"key{n}"] for n in range(len(keys))]
     return sa_select(*grouping, func.count()).group_by(*grouping)
 
 
@@ -313,29 +375,68 @@ class _StoryFigures:
     touchpoints: dict[str, int] = field(default_factory=dict)
     emotions: dict[str, int] = field(default_factory=dict)  # captured emotions only
     missing: int = 0  # stories captured without an emotion
+    days: dict[tuple[date, str], int] = field(default_factory=dict)  # (UTC day, touchpoint)
 
     @property
     def total(self) -> int:
         return sum(self.sources.values())
 
+    def add(self, dimension: str, key: str | None, n: int, day: date) -> None:
+        if dimension == "source":
+            self.sources[str(key)] = self.sources.get(str(key), 0) + n
+        elif dimension == "touchpoint":
+            touchpoint = key or NO_TOUCHPOINT
+            self.touchpoints[touchpoint] = self.touchpoints.get(touchpoint, 0) + n
+            self.days[(day, touchpoint)] = self.days.get((day, touchpoint), 0) + n
+        elif key:
+            self.emotions[key] = self.emotions.get(key, 0) + n
+        else:
+            self.missing += n
+
+
+def _as_date(value: Any) -> date:
+    # PostgreSQL returns dates; SQLite returns the ISO text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
 
 def _story_figures(
     session: Session, workspace_id: int, period: Period, department_id: int | None
 ) -> tuple[_StoryFigures, _StoryFigures]:
-    """(this period, previous period), from one grouped pass over the stories of both."""
-    keys = [col(Story.source_kind), col(Story.touchpoint), col(Story.emotion)]
-    where = _story_filter(workspace_id, _spanning(period), department_id)
-    rows = session.connection().execute(_by_period(col(Story.created_at), period, keys, where))
+    """(this period, previous period): whole days from ``storyday``, the rest from rows.
+
+    A department's figures read its own rows (one index range), as the rollup is kept for the
+    whole workspace only.
+    """
+    split = _split(period) if department_id is None else _Split.rows_only(period)
     figures = {0: _StoryFigures(), 1: _StoryFigures()}
-    for flag, source, touchpoint, emotion, n in rows:
-        f = figures[flag]
-        f.sources[str(source)] = f.sources.get(str(source), 0) + n
-        key = touchpoint or NO_TOUCHPOINT
-        f.touchpoints[key] = f.touchpoints.get(key, 0) + n
-        if emotion is None:
-            f.missing += n
-        else:
-            f.emotions[str(emotion)] = f.emotions.get(str(emotion), 0) + n
+    if split.day_range is not None:
+        first, last = split.day_range
+        rows = session.exec(
+            select(
+                col(StoryDay.day), col(StoryDay.dimension), col(StoryDay.key), col(StoryDay.n)
+            ).where(
+                col(StoryDay.workspace_id) == workspace_id,
+                col(StoryDay.day) >= first,
+                col(StoryDay.day) < last,
+                col(StoryDay.n) != 0,
+            )
+        )
+        for day, dimension, key, n in rows:
+            flag = split.flag(day)
+            if flag is not None:
+                figures[flag].add(dimension, key, n, day)
+    keys = [col(Story.source_kind), col(Story.touchpoint), col(Story.emotion), _day(session)]
+    # One query per piece: a single index range each (SQLite cannot range-scan an OR).
+    for flag, piece in split.pieces:
+        where = _story_filter(workspace_id, piece, department_id)
+        for source, touchpoint, emotion, raw_day, n in session.connection().execute(
+            _count_by(keys, where)
+        ):
+            day = _as_date(raw_day)
+            f = figures[flag]
+            f.add("source", source, n, day)
+            f.add("touchpoint", touchpoint, n, day)
+            f.add("emotion", emotion, n, day)
     return figures[1], figures[0]
 
 
@@ -392,20 +493,22 @@ class _PromptFigures:
 
 
 def _prompt_figures(
-    session: Session, workspace_id: int, period: Period
+    session: Session, workspace_id: int, period: Period, departments: Sequence[int]
 ) -> tuple[_PromptFigures, _PromptFigures]:
-    """(this period, previous period), each figure in one pass over the prompts of both."""
+    """(this period, previous period), read from the prompts of both and their members.
+
+    Answers per prompt come from ``answer_count``; answering members are found per member of
+    the departments that were sent a prompt, each probing the (member, prompted_at) index,
+    so the cost follows the number of members, not of answers.
+    """
     delivered = _delivered(workspace_id, _spanning(period))
-    in_period = case((_delivered_at() >= period.start, 1), else_=0).label("in_period")
-    answer_of = col(PromptAnswer.delivery_id) == col(PromptDelivery.id)
-    # Per prompt, from the (delivery_id, member_id) index: answered at all (one probe) and
-    # how many answers (one range), instead of joining and de-duplicating every answer.
+    answer_count = col(PromptDelivery.answer_count)
     p = (
         select(
-            in_period,
+            case((_delivered_at() >= period.start, 1), else_=0).label("in_period"),
             col(PromptDelivery.department_id).label("department"),
-            case((exists().where(answer_of), 1), else_=0).label("answered"),
-            select(func.count()).where(answer_of).scalar_subquery().label("answers"),
+            case((answer_count > 0, 1), else_=0).label("answered"),
+            answer_count.label("answers"),
         )
         .where(*delivered)
         .subquery()
@@ -419,27 +522,31 @@ def _prompt_figures(
             func.sum(p.c.answers),
         ).group_by(p.c.in_period, p.c.department)
     )
-    # Each member once per period, then the member's department (as it is now).
-    pairs = (
-        select(in_period, col(PromptAnswer.member_id).label("member_id"))
-        .join(PromptAnswer, answer_of)
-        .where(*delivered)
-        .distinct()
-        .subquery()
-    )
-    member_department = col(Member.department_id)
-    answering_rows = session.connection().execute(
-        sa_select(pairs.c.in_period, member_department, func.count())
-        .join(Member, col(Member.id) == pairs.c.member_id)
-        .group_by(pairs.c.in_period, member_department)
-    )
     figures = {flag: _PromptFigures({}, {}, {}, {}) for flag in (0, 1)}
     for flag, department, prompt_count, answered, answers in prompt_rows:
         figures[flag].delivered[department] = int(prompt_count)
         figures[flag].answered[department] = int(answered)
         figures[flag].answers[department] = int(answers)
-    for flag, department, members in answering_rows:
-        figures[flag].answering[department] = int(members)
+    reached = [d for d in departments if figures[0].delivered.get(d) or figures[1].delivered.get(d)]
+    if reached:
+
+        def answered_in(part: Period) -> Any:
+            # Answers are stored only for sent prompts, so prompted_at is a delivery time.
+            answered = exists().where(
+                col(PromptAnswer.member_id) == col(Member.id),
+                _within(col(PromptAnswer.prompted_at), part),
+            )
+            return func.sum(case((answered, 1), else_=0))
+
+        member_department = col(Member.department_id)
+        answering_rows = session.exec(
+            select(member_department, answered_in(period), answered_in(period.previous()))
+            .where(col(Member.workspace_id) == workspace_id, member_department.in_(reached))
+            .group_by(member_department)
+        )
+        for department, now, before in answering_rows:
+            figures[1].answering[department] = int(now or 0)
+            figures[0].answering[department] = int(before or 0)
     return figures[1], figures[0]
 
 
@@ -487,51 +594,75 @@ def _department_summaries(
 # --- engagement ----------------------------------------------------------------------------
 
 
-def _cross(giver: Any) -> Any:
-    story_department = col(Story.department_id)
-    return func.coalesce(func.sum(case((giver != story_department, 1), else_=0)), 0)
+SiloCounts = tuple[int, int, int, int]  # resonates, from other departments, answers, from other
+
+
+def _silo_rows(
+    session: Session, workspace_id: int, moment_in: Any, department_id: int | None
+) -> SiloCounts:
+    """Counted from the rows: resonates and story answers whose time passes ``moment_in``.
+
+    Each row carries its story's department (``story_department_id``, kept by the database),
+    so no story is read.
+    """
+    counts: list[int] = []
+    tables: list[tuple[Any, list[Any]]] = [
+        (Engagement, [col(Engagement.kind) == EngagementKind.RESONATES]),
+        (PromptAnswer, [col(PromptAnswer.story_id).is_not(None)]),
+    ]
+    for table, where in tables:
+        giver, story_department = col(table.department_id), col(table.story_department_id)
+        where += [
+            col(table.workspace_id) == workspace_id,
+            moment_in(table.created_at),
+            giver.is_not(None),
+            story_department.is_not(None),
+        ]
+        if department_id is not None:
+            where.append(giver == department_id)
+        other = func.coalesce(func.sum(case((giver != story_department, 1), else_=0)), 0)
+        rows, cross = session.exec(select(func.count(), other).where(*where)).one()
+        counts += [int(rows), int(cross)]
+    return counts[0], counts[1], counts[2], counts[3]
 
 
 def _silo_counts(
     session: Session, workspace_id: int, period: Period, department_id: int | None
-) -> tuple[int, int, int, int]:
-    """(engagement rows, cross-department engagement, answer rows, cross-department answers)."""
-    giver = col(Engagement.department_id)
-    where: list[Any] = [
-        col(Engagement.workspace_id) == workspace_id,
-        col(Engagement.kind) == EngagementKind.RESONATES,
-        _within(col(Engagement.created_at), period),
-        giver.is_not(None),
-        col(Story.department_id).is_not(None),
-    ]
-    if department_id is not None:
-        where.append(giver == department_id)
-    engaged, engaged_cross = session.exec(
-        select(func.count(), _cross(giver))
-        .select_from(Engagement)
-        .join(Story, col(Story.id) == col(Engagement.story_id))
-        .where(*where)
-    ).one()
-    answerer = col(PromptAnswer.department_id)
-    answer_where: list[Any] = [
-        col(PromptAnswer.workspace_id) == workspace_id,
-        _within(col(PromptAnswer.created_at), period),
-        answerer.is_not(None),
-        col(Story.department_id).is_not(None),
-    ]
-    if department_id is not None:
-        answer_where.append(answerer == department_id)
-    answered, answered_cross = session.exec(
-        select(func.count(), _cross(answerer))
-        .select_from(PromptAnswer)
-        .join(Story, col(Story.id) == col(PromptAnswer.story_id))
-        .where(*answer_where)
-    ).one()
-    return int(engaged), int(engaged_cross), int(answered), int(answered_cross)
+) -> tuple[SiloCounts, SiloCounts]:
+    """(this period, previous period): whole days from ``siloday``, the rest from rows.
+
+    A department's counts read its own rows, as the rollup is kept for the whole workspace.
+    """
+    split = _split(period) if department_id is None else _Split.rows_only(period)
+    counts = {0: [0, 0, 0, 0], 1: [0, 0, 0, 0]}
+    if split.day_range is not None:
+        first, last = split.day_range
+        rows = session.exec(
+            select(
+                col(SiloDay.day), col(SiloDay.kind), col(SiloDay.other_department), col(SiloDay.n)
+            ).where(
+                col(SiloDay.workspace_id) == workspace_id,
+                col(SiloDay.day) >= first,
+                col(SiloDay.day) < last,
+            )
+        )
+        for day, kind, other, n in rows:
+            flag = split.flag(day)
+            if flag is not None:
+                at = 0 if kind == SILO_RESONATES else 2
+                counts[flag][at] += n
+                counts[flag][at + 1] += n if other else 0
+    for flag, piece in split.pieces:  # one index range each
+        raw = _silo_rows(
+            session, workspace_id, lambda column, p=piece: _within(col(column), p), department_id
+        )
+        counts[flag] = [a + b for a, b in zip(counts[flag], raw, strict=True)]
+    now, before = counts[1], counts[0]
+    return (now[0], now[1], now[2], now[3]), (before[0], before[1], before[2], before[3])
 
 
-def _silo(now: tuple[int, int, int, int], before: tuple[int, int, int, int]) -> SiloIndex:
-    def shares(c: tuple[int, int, int, int]) -> tuple[float | None, float | None, float | None]:
+def _silo(now: SiloCounts, before: SiloCounts) -> SiloIndex:
+    def shares(c: SiloCounts) -> tuple[float | None, float | None, float | None]:
         engaged, engaged_cross, answered, answered_cross = c
         return (
             ratio(engaged_cross, engaged),
@@ -552,51 +683,23 @@ def _silo(now: tuple[int, int, int, int], before: tuple[int, int, int, int]) -> 
 def _resonated_rows(
     session: Session, workspace_id: int, period: Period, department_id: int | None
 ) -> Sequence[tuple[int, int, int]]:
-    """(story id, resonates, from other departments) of the most resonated stories."""
-    story_id = col(Engagement.story_id)
-    giver = col(Engagement.department_id)
-    resonates = [
-        col(Engagement.kind) == EngagementKind.RESONATES,
-        _within(col(Engagement.created_at), period),
+    """(story id, resonates, from other departments) of the most resonated stories captured
+    in the period, by every "This resonates" they have had so far (``storyresonance``)."""
+    ranked = [
+        col(StoryResonance.workspace_id) == workspace_id,
+        _within(col(StoryResonance.created_at), period),
+        col(StoryResonance.resonates) > 0,
     ]
-    total = func.count().label("total")
+    query = select(StoryResonance.story_id, StoryResonance.resonates, StoryResonance.from_other)
     if department_id is not None:
-        return session.exec(
-            select(story_id, total, _cross(giver))
-            .join(Story, col(Story.id) == story_id)
-            .where(
-                col(Engagement.workspace_id) == workspace_id,
-                *resonates,
-                col(Story.department_id) == department_id,
-            )
-            .group_by(story_id)
-            .order_by(total.desc(), story_id)
-            .limit(RESONATED_LIMIT)
-        ).all()
-    # Ranking needs no join: the story's department matters only for the few shown.
-    top = session.exec(
-        select(story_id, total)
-        .where(col(Engagement.workspace_id) == workspace_id, *resonates)
-        .group_by(story_id)
-        .order_by(total.desc(), story_id)
+        query = query.join(Story, col(Story.id) == col(StoryResonance.story_id)).where(
+            col(Story.department_id) == department_id
+        )
+    return session.exec(
+        query.where(*ranked)
+        .order_by(col(StoryResonance.resonates).desc(), col(StoryResonance.story_id))
         .limit(RESONATED_LIMIT)
     ).all()
-    if not top:
-        return []
-    # The story's workspace is the engagement's own; filtering on it (not on the engagement)
-    # lets SQLite find these rows by story id instead of walking the whole period.
-    cross = session.exec(
-        select(story_id, _cross(giver))
-        .join(Story, col(Story.id) == story_id)
-        .where(
-            col(Story.workspace_id) == workspace_id,
-            *resonates,
-            story_id.in_([sid for sid, _ in top]),
-        )
-        .group_by(story_id)
-    ).all()
-    other = {sid: int(n) for sid, n in cross}
-    return [(sid, n, other.get(sid, 0)) for sid, n in top]
 
 
 def _most_resonated(
@@ -642,21 +745,15 @@ def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _weekly(session: Session, period: Period, where: Sequence[Any]) -> WeeklySeries:
-    day = _day(session)
-    rows = session.exec(
-        select(day, col(Story.touchpoint), func.count())
-        .where(*where)
-        .group_by(day, col(Story.touchpoint))
-    ).all()
+def _weekly(period: Period, figures: _StoryFigures) -> WeeklySeries:
     first = _week_start(period.start.date())
     last = _week_start((period.end - timedelta(microseconds=1)).date())
     starts = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
     index = {s: i for i, s in enumerate(starts)}
     series: dict[str, list[int]] = defaultdict(lambda: [0] * len(starts))
-    for raw_day, touchpoint, n in rows:
-        parsed = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)[:10])
-        series[touchpoint or NO_TOUCHPOINT][index[_week_start(parsed)]] += int(n)
+    for (day, touchpoint), n in figures.days.items():
+        if n:
+            series[touchpoint][index[_week_start(day)]] += n
     ordered = sorted(series, key=lambda k: (-sum(series[k]), k))
     labels = tuple(f"{s.isocalendar().year}-W{s.isocalendar().week:02d}" for s in starts)
     return WeeklySeries(
@@ -747,6 +844,10 @@ def build_summary(
     now: datetime,
 ) -> Summary:
     """Compute the summary for ``period`` (and its previous period) in one workspace."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Large tables give the planner costs above jit_above_cost, but every statement here
+        # reads a few thousand index entries: compiling them costs more (~100 ms) than it saves.
+        session.connection().exec_driver_sql("SET LOCAL jit = off")
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFoundError(kind="workspace", key=workspace_id)
@@ -789,7 +890,9 @@ def build_summary(
     members = _grouped(
         session, col(Member.department_id), [col(Member.workspace_id) == workspace_id]
     )
-    prompts_now, prompts_before = _prompt_figures(session, workspace_id, period)
+    prompts_now, prompts_before = _prompt_figures(
+        session, workspace_id, period, [d.id for d in selected if d.id is not None]
+    )
     departments = _department_summaries(selected, members, prompts_now, prompts_before)
     silent = tuple(
         d.name
@@ -841,11 +944,8 @@ def build_summary(
         departments=departments,
         silent_departments=silent,
         most_resonated=_most_resonated(session, workspace_id, period, department_id, names),
-        silo=_silo(
-            _silo_counts(session, workspace_id, period, department_id),
-            _silo_counts(session, workspace_id, previous, department_id),
-        ),
-        weekly=_weekly(session, period, where_now),
+        silo=_silo(*_silo_counts(session, workspace_id, period, department_id)),
+        weekly=_weekly(period, stories_now),
     )
 
 

@@ -78,6 +78,15 @@ def normalise(phrase: str) -> str:
     return " ".join(words(phrase))
 
 
+@lru_cache(maxsize=PROPOSAL_CACHE)
+def _padded(text: str) -> str:
+    """The normalised words with a space either side, so " key " finds whole words only.
+
+    Memoised like the proposals: a repeated summary reads mostly the same texts.
+    """
+    return f" {normalise(text)} "
+
+
 @lru_cache(maxsize=1)
 def _extractor() -> Any:
     import yake
@@ -138,7 +147,7 @@ def extract_themes(
             best_score[key] = min(best_score.get(key, float("inf")), score)
     candidates = sorted(proposed, key=lambda k: (-proposed[k], best_score[k], k))[:CANDIDATES]
 
-    padded = [f" {' '.join(words(d.text))} " for d in documents]
+    padded = [_padded(d.text) for d in documents]
     ranked: list[tuple[int, int, float, str, int]] = []
     for key in candidates:
         needle = f" {key} "
@@ -191,5 +200,5 @@ def _example(documents: Sequence[ThemeDocument], hits: Iterable[int]) -> int:
 
 def count_containing(documents: Sequence[ThemeDocument], keys: Iterable[str]) -> dict[str, int]:
     """How many ``documents`` contain each normalised key (for previous-period comparison)."""
-    padded = [f" {' '.join(words(d.text))} " for d in documents]
+    padded = [_padded(d.text) for d in documents]
     return {key: sum(1 for text in padded if f" {key} " in text) for key in keys}
