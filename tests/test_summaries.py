@@ -379,6 +379,22 @@ def test_most_resonated_stories(world: World) -> None:
     assert resonated[2].department is None
 
 
+def test_most_resonated_are_the_periods_stories_by_resonates_so_far(world: World) -> None:
+    """An older story resonating now is not this period's; a story of this period counts
+    every resonate it has had, including after the period (a past period keeps its list)."""
+    s, m = world.stories, world.members
+    _resonates(world.session, world.ws, s["old"], m["f2"], at(31))  # old story, this period
+    _resonates(world.session, world.ws, s["C"], m["f1"], at(3, 11))  # after the period
+    _resonates(world.session, world.ws, s["C"], m["s1"], at(3, 11))
+    world.session.commit()
+    resonated = world.summary().most_resonated
+    assert [(r.story_id, r.resonates, r.from_other_departments) for r in resonated] == [
+        (s["A"].id, 4, 2),
+        (s["C"].id, 3, 2),  # l1 and s1 from other departments; f1 is Finance, like C
+        (s["D"].id, 1, 0),
+    ]
+
+
 def test_emotion_mix_fills_missing_emotions_from_the_text(world: World) -> None:
     summary = world.summary()
     emotions = {e.emotion: e for e in summary.emotions}
