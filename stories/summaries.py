@@ -692,9 +692,9 @@ def _resonated_rows(
     ]
     query = select(StoryResonance.story_id, StoryResonance.resonates, StoryResonance.from_other)
     if department_id is not None:
-        query = query.join(Story, col(Story.id) == col(StoryResonance.story_id)).where(
-            col(Story.department_id) == department_id
-        )
+        # From the department's own stories (one index range), not from the whole period's.
+        own = select(Story.id).where(*_story_filter(workspace_id, period, department_id))
+        query = query.where(col(StoryResonance.story_id).in_(own))
     return session.exec(
         query.where(*ranked)
         .order_by(col(StoryResonance.resonates).desc(), col(StoryResonance.story_id))

@@ -56,10 +56,31 @@ INDEXES: list[tuple[str, str, list[str]]] = [
     (
         "ix_promptanswer_department_summary",
         "promptanswer",
-        ["workspace_id", "department_id", "created_at", "story_department_id"],
+        ["workspace_id", "department_id", "created_at", "story_department_id", "story_id"],
     ),
 ]
-DELIVERY_INDEX = ["workspace_id", "kind", "status", "sent_at", "occurrence_at", "department_id"]
+# 0008's summary indexes, widened so each figure still reads the index alone: prompts with
+# their answer count; resonates and answers at the period's edges with the story's department.
+WIDENED: list[tuple[str, str, list[str], list[str]]] = [
+    (
+        "ix_promptdelivery_summary",
+        "promptdelivery",
+        ["workspace_id", "kind", "status", "sent_at", "occurrence_at", "department_id"],
+        ["answer_count"],
+    ),
+    (
+        "ix_engagement_summary",
+        "engagement",
+        ["workspace_id", "kind", "created_at", "department_id", "story_id"],
+        ["story_department_id"],
+    ),
+    (
+        "ix_promptanswer_summary",
+        "promptanswer",
+        ["workspace_id", "created_at", "department_id", "story_id"],
+        ["story_department_id"],
+    ),
+]
 
 
 def _tables() -> None:
@@ -532,15 +553,16 @@ def upgrade() -> None:
             op.execute(statement)
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
-    # Prompts are counted from the index alone, answers per prompt included.
-    op.drop_index("ix_promptdelivery_summary", table_name="promptdelivery")
-    op.create_index("ix_promptdelivery_summary", "promptdelivery", [*DELIVERY_INDEX, "answer_count"])
+    for name, table, columns, added in WIDENED:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns + added)
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    op.drop_index("ix_promptdelivery_summary", table_name="promptdelivery")
-    op.create_index("ix_promptdelivery_summary", "promptdelivery", DELIVERY_INDEX)
+    for name, table, columns, _ in reversed(WIDENED):
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns)
     for name, table, _ in reversed(INDEXES):
         op.drop_index(name, table_name=table)
     if postgres:
