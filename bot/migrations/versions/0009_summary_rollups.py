@@ -23,6 +23,10 @@ use ``INSERT ... ON CONFLICT DO UPDATE``, so PostgreSQL replicas add to the same
 under its row lock; removals only ever ``UPDATE``, so a cascade that already deleted a
 rollup row is left alone.
 
+A later migration that rebuilds story, engagement, promptanswer or promptdelivery on SQLite
+(Alembic's batch mode copies the table) drops these triggers with the old table and must
+create them again.
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30
