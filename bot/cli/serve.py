@@ -56,10 +56,15 @@ def serve(
             "any user. Use SIGHTLINE_TEAMS_ALLOW_ANONYMOUS on a developer machine only.",
             bind_host,
         )
-    logger.info(
-        "Sightline listening on http://%s:%d (database %s)",
-        bind_host,
-        bind_port,
-        settings.database_url_for_logs,
-    )
-    web.run_app(app, host=bind_host, port=bind_port, print=None, access_log=None)
+
+    def announce(_aiohttp_banner: str) -> None:
+        # run_app calls this once the socket is bound: a health check that follows the line
+        # finds the port open (logging before run_app raced it).
+        logger.info(
+            "Sightline listening on http://%s:%d (database %s)",
+            bind_host,
+            bind_port,
+            settings.database_url_for_logs,
+        )
+
+    web.run_app(app, host=bind_host, port=bind_port, print=announce, access_log=None)
