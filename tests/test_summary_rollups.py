@@ -6,8 +6,8 @@ its cascades do, then recomputes every rollup from the rows and compares, on eve
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -324,31 +324,23 @@ def test_concurrent_writers_add_to_the_same_day(engine: Engine, workspace: Works
         ]
         session.commit()
         story_id, member_ids, ws = story.id or 0, [m.id or 0 for m in members], org.ws
-    failures: list[Exception] = []
 
     def resonate(member_id: int) -> None:
-        try:
-            with Session(engine) as own:
-                own.add(
-                    Engagement(
-                        workspace_id=ws,
-                        story_id=story_id,
-                        member_id=member_id,
-                        department_id=members[0].department_id,
-                        kind=EngagementKind.RESONATES,
-                        created_at=BASE + timedelta(minutes=1),
-                    )
+        with Session(engine) as own:
+            own.add(
+                Engagement(
+                    workspace_id=ws,
+                    story_id=story_id,
+                    member_id=member_id,
+                    department_id=members[0].department_id,
+                    kind=EngagementKind.RESONATES,
+                    created_at=BASE + timedelta(minutes=1),
                 )
-                own.commit()
-        except Exception as error:  # reported below, not lost in the thread
-            failures.append(error)
+            )
+            own.commit()
 
-    threads = [threading.Thread(target=resonate, args=(m,)) for m in member_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(resonate, member_ids))  # re-raises a writer's error here
     with Session(engine) as session:
         assert_in_step(session)
         assert stored(session)["storyresonance"][story_id][2:] == (24, 24)
@@ -373,9 +365,7 @@ def test_period_edges_inside_a_day_are_counted_from_the_rows(
             story = org.story("Support", moment)
             org.resonates(story, "f1", moment)
     session.commit()
-    summary = build_summary(
-        session=session, workspace_id=org.ws, period=period, now=period.end
-    )
+    summary = build_summary(session=session, workspace_id=org.ws, period=period, now=period.end)
     assert (summary.stories.value, summary.stories.previous) == (4, 3)
     assert summary.silo.engagement_rows == 4
     assert sum(sum(s.counts) for s in summary.weekly.series) == 4
