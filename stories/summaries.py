@@ -64,7 +64,7 @@ other departments' stories).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -315,6 +315,28 @@ class _Split:
         return None  # the day the period starts on, when it starts during that day
 
 
+def _whole_days(
+    session: Session, split: _Split, table: Any, workspace_id: int, *keys: Any
+) -> Iterator[tuple[int, date, tuple[Any, ...]]]:
+    """(flag, day, (*keys, n)) for a rollup table's rows on the split's whole days."""
+    if split.day_range is None:
+        return
+    first, last = split.day_range
+    columns = [col(table.day), *(col(k) for k in keys), col(table.n)]
+    rows = session.connection().execute(
+        sa_select(*columns).where(
+            col(table.workspace_id) == workspace_id,
+            col(table.day) >= first,
+            col(table.day) < last,
+            col(table.n) != 0,
+        )
+    )
+    for raw_day, *values in rows:
+        flag = split.flag(raw_day)
+        if flag is not None:
+            yield flag, _as_date(raw_day), tuple(values)
+
+
 def _split(period: Period) -> _Split:
     days: dict[int, tuple[date, date]] = {}
     pieces: list[tuple[int, Period]] = []
@@ -409,22 +431,10 @@ def _story_figures(
     """
     split = _split(period) if department_id is None else _Split.rows_only(period)
     figures = {0: _StoryFigures(), 1: _StoryFigures()}
-    if split.day_range is not None:
-        first, last = split.day_range
-        rows = session.exec(
-            select(
-                col(StoryDay.day), col(StoryDay.dimension), col(StoryDay.key), col(StoryDay.n)
-            ).where(
-                col(StoryDay.workspace_id) == workspace_id,
-                col(StoryDay.day) >= first,
-                col(StoryDay.day) < last,
-                col(StoryDay.n) != 0,
-            )
-        )
-        for day, dimension, key, n in rows:
-            flag = split.flag(day)
-            if flag is not None:
-                figures[flag].add(dimension, key, n, day)
+    for flag, day, (dimension, key, n) in _whole_days(
+        session, split, StoryDay, workspace_id, StoryDay.dimension, StoryDay.key
+    ):
+        figures[flag].add(dimension, key, n, day)
     keys = [col(Story.source_kind), col(Story.touchpoint), col(Story.emotion), _day(session)]
     # One query per piece: a single index range each (SQLite cannot range-scan an OR).
     for flag, piece in split.pieces:
@@ -635,23 +645,12 @@ def _silo_counts(
     """
     split = _split(period) if department_id is None else _Split.rows_only(period)
     counts = {0: [0, 0, 0, 0], 1: [0, 0, 0, 0]}
-    if split.day_range is not None:
-        first, last = split.day_range
-        rows = session.exec(
-            select(
-                col(SiloDay.day), col(SiloDay.kind), col(SiloDay.other_department), col(SiloDay.n)
-            ).where(
-                col(SiloDay.workspace_id) == workspace_id,
-                col(SiloDay.day) >= first,
-                col(SiloDay.day) < last,
-            )
-        )
-        for day, kind, other, n in rows:
-            flag = split.flag(day)
-            if flag is not None:
-                at = 0 if kind == SILO_RESONATES else 2
-                counts[flag][at] += n
-                counts[flag][at + 1] += n if other else 0
+    for flag, _, (kind, other, n) in _whole_days(
+        session, split, SiloDay, workspace_id, SiloDay.kind, SiloDay.other_department
+    ):
+        at = 0 if kind == SILO_RESONATES else 2
+        counts[flag][at] += n
+        counts[flag][at + 1] += n if other else 0
     for flag, piece in split.pieces:  # one index range each
         raw = _silo_rows(
             session, workspace_id, lambda column, p=piece: _within(col(column), p), department_id
