@@ -71,22 +71,26 @@ from stories.prompt_ledger import (
     stale_claims,
     take_over_claim,
 )
-from stories.prompt_members import refresh_roster
-from stories.prompts import (
-    NO_QUESTION_REASON,
-    NO_STORY_REASON,
+from stories.prompt_library import (
     LibraryPrompt,
-    PromptMessage,
-    ReminderMessage,
     TouchpointMap,
-    build_message,
-    choose_question,
-    choose_story,
-    destination_for,
     load_library,
     load_touchpoints,
-    reminder_text,
     sync_library,
+)
+from stories.prompt_members import refresh_roster
+from stories.prompt_selection import (
+    NO_QUESTION_REASON,
+    NO_STORY_REASON,
+    choose_question,
+    choose_story,
+)
+from stories.prompts import (
+    PromptMessage,
+    ReminderMessage,
+    build_message,
+    destination_for,
+    reminder_text,
 )
 from stories.schedule import plan_between
 from stories.summaries import build_summary

@@ -26,17 +26,15 @@ from stories.models import (
     StoryFeedback,
     Workspace,
 )
-from stories.prompts import (
+from stories.prompt_library import (
     LibraryPrompt,
-    choose_question,
-    choose_story,
     list_library,
     load_library,
     load_touchpoints,
-    preview_prompt,
     sync_library,
     touchpoint_matches,
 )
+from stories.prompt_selection import choose_question, choose_story, preview_prompt
 from stories.redaction import Redactor
 from stories.workspaces import ensure_member
 

@@ -17,10 +17,19 @@ from bot.delivery import build_senders
 from bot.scheduler import PromptConfig, PromptScheduler
 from stories.departments import get_department, list_departments
 from stories.errors import NoPromptSenderError
-from stories.models import DeliveryStatus, Department, PromptDelivery, PromptTemplate, Workspace
+from stories.models import (
+    DeliveryStatus,
+    Department,
+    DepartmentRoster,
+    PromptDelivery,
+    PromptTemplate,
+    Workspace,
+)
 from stories.prompt_ledger import list_deliveries
+from stories.prompt_library import list_library, sync_library
 from stories.prompt_members import Override, department_members, roster_status, set_override
-from stories.prompts import destination_for, list_library, preview_prompt, sync_library
+from stories.prompt_selection import preview_prompt
+from stories.prompts import destination_for
 from stories.schedule import plan_between
 from stories.workspaces import ensure_member
 
@@ -288,12 +297,7 @@ def members(
     """Who a department's prompts reach: channel members plus manual overrides."""
     clock = STATE.runtime.clock
     if refresh:
-        with STATE.session() as session:
-            _ws, target = _find(session, workspace, department)
-        scheduler = PromptScheduler(STATE.runtime, build_senders(STATE.runtime))
-        read = asyncio.run(scheduler.refresh_rosters(department_id=target.id))
-        if not read:
-            errors.print(f"No configured platform can list the members of {target.name}'s channel.")
+        _refresh_members(workspace, department)
     with STATE.session() as session:
         _ws, found = _find(session, workspace, department)
         changes: list[tuple[str, Override | None]] = [
@@ -313,13 +317,7 @@ def members(
             )
         current = department_members(session=session, department=found)
         roster = roster_status(session=session, department=found)
-    status = (
-        "never read"
-        if roster is None
-        else "readable"
-        if roster.readable
-        else f"unreadable: {roster.error}"
-    )
+    status = _roster_label(roster)
     if as_json:
         print_json(
             {
@@ -334,3 +332,19 @@ def members(
     console.print(f"{found.name}: {len(current)} member(s); channel {status}.")
     for m in current:
         console.print(f"  {m.platform_user_id} {m.display_name}".rstrip(), markup=False)
+
+
+def _refresh_members(workspace: str | None, department: str) -> None:
+    """`members --refresh`: read the linked channel's members now."""
+    with STATE.session() as session:
+        _ws, target = _find(session, workspace, department)
+    scheduler = PromptScheduler(STATE.runtime, build_senders(STATE.runtime))
+    read = asyncio.run(scheduler.refresh_rosters(department_id=target.id))
+    if not read:
+        errors.print(f"No configured platform can list the members of {target.name}'s channel.")
+
+
+def _roster_label(roster: DepartmentRoster | None) -> str:
+    if roster is None:
+        return "never read"
+    return "readable" if roster.readable else f"unreadable: {roster.error}"
