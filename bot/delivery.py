@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
 from bot.runtime import Runtime
+from stories.answers import author_notice
 from stories.digest import DigestMessage, LeadsNotice
-from stories.prompt_ledger import author_notice
 from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 
 logger = logging.getLogger(__name__)

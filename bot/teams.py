@@ -49,6 +49,7 @@ from handlers.teams import cards
 from handlers.teams.cx import LEAD_WORDS, LeadCommand, parse_lead_command
 from handlers.teams.summary_card import summary_card
 from handlers.teams.text import html_to_text
+from stories.answers import mark_not_relevant, record_answer
 from stories.capture import StoryDraft, capture_story, random_shared_story
 from stories.conversations import (
     find_conversation,
@@ -78,7 +79,7 @@ from stories.models import (
     Story,
 )
 from stories.periods import parse_period
-from stories.prompt_ledger import get_delivery, mark_not_relevant, record_answer
+from stories.prompt_ledger import get_delivery
 from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 from stories.search import search_stories
 from stories.summaries import Summary, build_summary

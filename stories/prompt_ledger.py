@@ -2,12 +2,11 @@
 
 The unique constraint on (workspace, kind, target, occurrence_at) is the only lock: whoever
 inserts the row first owns the occurrence, so replicas sharing a database never double-send.
-Answers, "not relevant" marks and author-notification switches live here too.
+Answers to a sent prompt live in `stories.answers`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
@@ -16,28 +15,19 @@ from sqlmodel import Session, col, select
 
 from stories import audit
 from stories.clock import Clock
-from stories.errors import AnswerClosedError, InvalidFieldError, NotFoundError
+from stories.errors import NotFoundError
 from stories.models import (
     DeliveryStatus,
     Department,
-    Member,
-    MemberPreference,
     PromptAnswer,
     PromptDelivery,
     SchedulerHeartbeat,
-    Story,
-    StoryFeedback,
-    Workspace,
 )
-from stories.prompts import AuthorNotice
-from stories.redaction import Redactor
 
 PROMPT_KIND = "prompt"
 MANUAL_KIND = "manual"  # `sightline prompts send`: outside the schedule, same ledger
 # Rows that are prompts to a department; digests and notices to leads share the ledger.
 PROMPT_KINDS = (PROMPT_KIND, MANUAL_KIND)
-MIN_ANSWER_LENGTH = 2
-MAX_ANSWER_LENGTH = 3000
 MAX_REASON_LENGTH = 500
 
 
@@ -324,187 +314,7 @@ def answer_count(*, session: Session, delivery_id: int) -> int:
     return int(session.exec(query).one())
 
 
-# --- answers, feedback and preferences ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    answer: PromptAnswer
-    created: bool  # False when the member edited their earlier answer
-
-
-def record_answer(
-    *,
-    session: Session,
-    clock: Clock,
-    redactor: Redactor,
-    delivery_id: int,
-    member: Member,
-    text: str,
-) -> AnswerResult:
-    """Store a member's answer to a prompt, redacted; a second answer replaces the first.
-
-    Raises:
-        NotFoundError: no such delivery.
-        AnswerClosedError: the delivery was never sent (skipped, missed, failed).
-        InvalidFieldError: the answer is empty or too long.
-    """
-    delivery = get_delivery(session=session, delivery_id=delivery_id)
-    if delivery.status != DeliveryStatus.SENT or delivery.workspace_id != member.workspace_id:
-        raise AnswerClosedError()
-    cleaned = text.strip()
-    if len(cleaned) < MIN_ANSWER_LENGTH:
-        raise InvalidFieldError(field="answer", reason="write a sentence or two")
-    if len(cleaned) > MAX_ANSWER_LENGTH:
-        raise InvalidFieldError(
-            field="answer", reason=f"keep it under {MAX_ANSWER_LENGTH:,} characters"
-        )
-    redacted = redactor.redact(cleaned)
-    query = select(PromptAnswer).where(
-        PromptAnswer.delivery_id == delivery_id, PromptAnswer.member_id == member.id
-    )
-    answer = session.exec(query).first()
-    created = answer is None
-    if answer is None:
-        answer = PromptAnswer(
-            workspace_id=delivery.workspace_id,
-            delivery_id=delivery_id,
-            story_id=delivery.story_id,
-            member_id=member.id or 0,
-            department_id=delivery.department_id,
-            text=redacted.text,
-            redaction_count=redacted.count,
-            created_at=clock.now(),
-        )
-        try:
-            with session.begin_nested():
-                session.add(answer)
-                session.flush()
-        except IntegrityError:  # the same member's other click won the race: edit that one
-            answer = session.exec(query).one()
-            created = False
-    if not created:
-        answer.text, answer.redaction_count = redacted.text, redacted.count
-        session.add(answer)
-    audit.record(
-        session=session,
-        clock=clock,
-        workspace_id=delivery.workspace_id,
-        actor_member_id=member.id,
-        action="prompt.answered" if created else "prompt.answer_edited",
-        subject_type="promptdelivery",
-        subject_id=delivery.id,
-        detail={"redactions": redacted.count},
-    )
-    session.commit()
-    session.refresh(answer)
-    return AnswerResult(answer=answer, created=created)
-
-
-def mark_not_relevant(
-    *, session: Session, clock: Clock, delivery_id: int, member: Member | None
-) -> StoryFeedback | None:
-    """ "Not relevant to us" on a prompt: lowers the story's score for that department.
-
-    One mark per member and story; repeating it changes nothing. None when the delivery
-    carried no story.
-    """
-    delivery = get_delivery(session=session, delivery_id=delivery_id)
-    if delivery.story_id is None or delivery.department_id is None:
-        return None
-    member_id = member.id if member is not None else None
-    query = select(StoryFeedback).where(
-        StoryFeedback.story_id == delivery.story_id,
-        StoryFeedback.department_id == delivery.department_id,
-        StoryFeedback.member_id == member_id
-        if member_id is not None
-        else col(StoryFeedback.member_id).is_(None),
-    )
-    existing = session.exec(query).first()
-    if existing is not None:
-        return existing
-    feedback = StoryFeedback(
-        workspace_id=delivery.workspace_id,
-        story_id=delivery.story_id,
-        department_id=delivery.department_id,
-        member_id=member_id,
-        delivery_id=delivery.id,
-        created_at=clock.now(),
-    )
-    try:
-        with session.begin_nested():
-            session.add(feedback)
-            session.flush()
-    except IntegrityError:
-        return session.exec(query).one()
-    session.commit()
-    return feedback
-
-
-def set_author_notifications(
-    *, session: Session, clock: Clock, member_id: int, enabled: bool
-) -> MemberPreference:
-    """Switch the "another department reflected on your story" direct messages on or off."""
-    query = select(MemberPreference).where(MemberPreference.member_id == member_id)
-    preference = session.exec(query).first()
-    if preference is None:
-        preference = MemberPreference(member_id=member_id, updated_at=clock.now())
-    preference.author_notifications = enabled
-    preference.updated_at = clock.now()
-    session.add(preference)
-    session.commit()
-    session.refresh(preference)
-    return preference
-
-
-def author_notifications_enabled(*, session: Session, member_id: int) -> bool:
-    query = select(MemberPreference.author_notifications).where(
-        MemberPreference.member_id == member_id
-    )
-    value = session.exec(query).first()
-    return True if value is None else bool(value)
-
-
-EXCERPT_LENGTH = 140
-
-
-def author_notice(*, session: Session, answer_id: int) -> AuthorNotice | None:
-    """The direct message to send the story's author, or None when none should be sent.
-
-    None when the story has no author, the author answered their own story, the author
-    switched these messages off, or the workspace has no chat platform.
-    """
-    answer = session.get(PromptAnswer, answer_id)
-    if answer is None or answer.story_id is None:
-        return None
-    story = session.get(Story, answer.story_id)
-    if (
-        story is None
-        or story.author_member_id is None
-        or story.author_member_id == answer.member_id
-    ):
-        return None
-    if not author_notifications_enabled(session=session, member_id=story.author_member_id):
-        return None
-    author = session.get(Member, story.author_member_id)
-    workspace = session.get(Workspace, answer.workspace_id)
-    department = session.get(Department, answer.department_id) if answer.department_id else None
-    if author is None or workspace is None or workspace.platform.value == "local":
-        return None
-    excerpt = (
-        story.text if len(story.text) <= EXCERPT_LENGTH else story.text[: EXCERPT_LENGTH - 1] + "…"
-    )
-    return AuthorNotice(
-        workspace_external_id=workspace.external_id,
-        platform=workspace.platform.value,
-        author_platform_user_id=author.platform_user_id,
-        story_id=story.id or 0,
-        story_excerpt=excerpt,
-        department_name=department.name if department else "Another department",
-        answer_text=answer.text,
-        delivery_id=answer.delivery_id,
-        permalink=story.permalink,
-    )
+# --- the ledger, for people -----------------------------------------------------------------
 
 
 def list_deliveries(

@@ -7,6 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from stories.answers import (
+    author_notice,
+    mark_not_relevant,
+    record_answer,
+    set_author_notifications,
+)
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
 from stories.departments import DepartmentSpec, add_department
@@ -24,7 +30,6 @@ from stories.models import (
 )
 from stories.prompt_ledger import (
     attach_content,
-    author_notice,
     claim_occurrence,
     claim_reminder,
     due_reminders,
@@ -32,13 +37,10 @@ from stories.prompt_ledger import (
     last_sweep_at,
     list_deliveries,
     mark_failed,
-    mark_not_relevant,
     mark_sent,
-    record_answer,
     record_missed,
     record_skipped,
     record_sweep,
-    set_author_notifications,
     stale_claims,
     take_over_claim,
 )

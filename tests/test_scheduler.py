@@ -17,6 +17,7 @@ from bot.delivery import notify_author_of_answer
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import PromptConfig, PromptScheduler, build_prompt_scheduler
 from bot.settings import load_settings
+from stories.answers import record_answer, set_author_notifications
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
 from stories.departments import DepartmentSpec, add_department, edit_department, set_paused
@@ -28,12 +29,7 @@ from stories.models import (
     SourceKind,
     Workspace,
 )
-from stories.prompt_ledger import (
-    claim_occurrence,
-    record_answer,
-    record_sweep,
-    set_author_notifications,
-)
+from stories.prompt_ledger import claim_occurrence, record_sweep
 from stories.redaction import Redactor
 from stories.workspaces import ensure_member, ensure_workspace
 from tests.fakes.prompt_sender import RecordingSender

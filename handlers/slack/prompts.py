@@ -21,17 +21,17 @@ from sqlmodel import Session
 from handlers.slack import prompt_cards as cards
 from handlers.slack.renderers import block_dicts
 from handlers.slack.summary_blocks import summary_blocks, summary_text
-from stories.clock import Clock
-from stories.digest import DigestMessage, LeadsNotice
-from stories.errors import SightlineError
-from stories.models import Member, Platform, PromptTemplate, Story
-from stories.prompt_ledger import (
+from stories.answers import (
     author_notice,
-    get_delivery,
     mark_not_relevant,
     record_answer,
     set_author_notifications,
 )
+from stories.clock import Clock
+from stories.digest import DigestMessage, LeadsNotice
+from stories.errors import SightlineError
+from stories.models import Member, Platform, PromptTemplate, Story
+from stories.prompt_ledger import get_delivery
 from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
 from stories.redaction import Redactor
 from stories.workspaces import ensure_member, ensure_workspace
