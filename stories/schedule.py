@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from dateutil.tz import datetime_exists, resolve_imaginary
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Cadence weeks count from this Monday, so "every 2 weeks" is the same weeks on every replica.
 CADENCE_EPOCH = date(2024, 1, 1)
@@ -90,16 +92,19 @@ def next_occurrence(department: Schedulable, after_utc: datetime) -> Occurrence 
 
 def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of ``wall`` on ``day`` in ``zone``, resolving DST gaps and folds."""
-    first = datetime.combine(day, wall, tzinfo=zone).replace(fold=0)
-    utc = first.astimezone(UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) == first.replace(tzinfo=None):
-        return utc  # exists (for an ambiguous time, fold=0 is the earlier instant)
-    # In a gap, fold=1 maps to the earlier UTC instant: walk forward to where the wall clock
-    # first reaches the requested time, which is the moment the clocks jumped.
-    probe = first.replace(fold=1).astimezone(UTC)
-    while probe.astimezone(zone).replace(tzinfo=None) < first.replace(tzinfo=None):
-        probe += timedelta(minutes=1)
-    return probe
+    # fold=0: an ambiguous (fall-back) time resolves to its first instant.
+    local = datetime.combine(day, wall, tzinfo=zone).replace(fold=0)
+    if datetime_exists(local):
+        return local.astimezone(UTC)
+    # Not resolve_imaginary(local): dateutil moves a missing time forward by the length of
+    # the gap (02:30 becomes 03:30 when 02:00 jumps to 03:00), while the rule is the first
+    # valid instant after the gap (03:00). dateutil has no public call for a zone's
+    # transitions, so find the gap's first missing minute: that one resolves to the
+    # instant the clocks jumped.
+    gap_start = local
+    while not datetime_exists(gap_start - timedelta(minutes=1)):
+        gap_start -= timedelta(minutes=1)
+    return resolve_imaginary(gap_start).astimezone(UTC)
 
 
 def _skip_reason(department: Schedulable, day: date, at: datetime) -> str | None:
