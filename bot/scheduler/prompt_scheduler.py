@@ -72,7 +72,7 @@ class PromptScheduler:
         """One sweep: plan and send due prompts, recover stale claims, remind, tell leads.
 
         Returns:
-            What the sweep did. A heartbeat records it, so the next sweep of any replica
+            What the sweep did. It ends with a heartbeat, so the next sweep of any replica
             starts where this one ended.
         """
         ctx = self._context

@@ -136,6 +136,7 @@ def _departments(session: Session) -> list[tuple[Workspace, Department]]:
 
 
 async def deliver_all(ctx: SchedulerContext, due: list[DueOccurrence], report: SweepReport) -> None:
+    """Deliver the due occurrences, a few at a time, counting each outcome."""
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def one(item: DueOccurrence) -> None:
