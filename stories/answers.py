@@ -16,22 +16,17 @@ from stories.clock import Clock
 from stories.errors import AnswerClosedError, InvalidFieldError
 from stories.models import (
     DeliveryStatus,
-    Department,
     Member,
     MemberPreference,
     PromptAnswer,
     PromptDelivery,
-    Story,
     StoryFeedback,
-    Workspace,
 )
 from stories.prompt_ledger import get_delivery
-from stories.prompts import AuthorNotice
 from stories.redaction import Redaction, Redactor
 
 MIN_ANSWER_LENGTH = 2
 MAX_ANSWER_LENGTH = 3000
-EXCERPT_LENGTH = 140
 
 
 # --- answers and feedback -----------------------------------------------------------------
@@ -199,42 +194,3 @@ def author_notifications_enabled(*, session: Session, member_id: int) -> bool:
     )
     value = session.exec(query).first()
     return True if value is None else bool(value)
-
-
-def author_notice(*, session: Session, answer_id: int) -> AuthorNotice | None:
-    """The direct message to send the story's author, or None when none should be sent.
-
-    None when the story has no author, the author answered their own story, the author
-    switched these messages off, or the workspace has no chat platform.
-    """
-    answer = session.get(PromptAnswer, answer_id)
-    if answer is None or answer.story_id is None:
-        return None
-    story = session.get(Story, answer.story_id)
-    if (
-        story is None
-        or story.author_member_id is None
-        or story.author_member_id == answer.member_id
-    ):
-        return None
-    if not author_notifications_enabled(session=session, member_id=story.author_member_id):
-        return None
-    author = session.get(Member, story.author_member_id)
-    workspace = session.get(Workspace, answer.workspace_id)
-    department = session.get(Department, answer.department_id) if answer.department_id else None
-    if author is None or workspace is None or workspace.platform.value == "local":
-        return None
-    excerpt = (
-        story.text if len(story.text) <= EXCERPT_LENGTH else story.text[: EXCERPT_LENGTH - 1] + "…"
-    )
-    return AuthorNotice(
-        workspace_external_id=workspace.external_id,
-        platform=workspace.platform.value,
-        author_platform_user_id=author.platform_user_id,
-        story_id=story.id or 0,
-        story_excerpt=excerpt,
-        department_name=department.name if department else "Another department",
-        answer_text=answer.text,
-        delivery_id=answer.delivery_id,
-        permalink=story.permalink,
-    )

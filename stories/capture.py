@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -22,12 +22,19 @@ from stories.errors import (
 )
 from stories.models import Emotion, Member, SourceKind, Story
 from stories.redaction import Redactor
+from stories.visibility import Viewer, visible_clause
 
 MIN_STORY_LENGTH = 20
 MAX_STORY_LENGTH = 4000
 MAX_LABEL_LENGTH = 120
 MAX_TOUCHPOINT_LENGTH = 60
 _TOUCHPOINT_JUNK = re.compile(r"[^a-z0-9]+")
+# Stories a person types (not saved from a message): the same words from the same teller
+# within a day are a retry, not a second story (a person told "try again" tries again).
+TYPED_SOURCES = frozenset(
+    {SourceKind.SLASH, SourceKind.MODAL, SourceKind.TEAMS_MESSAGE, SourceKind.TEAMS_FORM}
+)
+RETRY_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +132,8 @@ def capture_story(
     if draft.source_ref is not None and (existing := _by_source(session, draft)) is not None:
         return CaptureResult(existing, created=False)
     redacted = redactor.redact(text)
+    if (retried := _retold(session, clock, draft, redacted.text)) is not None:
+        return CaptureResult(retried, created=False)
     department_id = None
     if draft.author_member_id is not None:
         author = session.get(Member, draft.author_member_id)
@@ -174,6 +183,22 @@ def capture_story(
     return CaptureResult(story, created=True)
 
 
+def _retold(session: Session, clock: Clock, draft: StoryDraft, text: str) -> Story | None:
+    """The same typed story from the same teller, saved within the retry window."""
+    if draft.source_kind not in TYPED_SOURCES or draft.author_member_id is None:
+        return None
+    return session.exec(
+        select(Story)
+        .where(
+            Story.workspace_id == draft.workspace_id,
+            Story.author_member_id == draft.author_member_id,
+            col(Story.created_at) >= clock.now() - RETRY_WINDOW,
+            Story.text == text,
+        )
+        .limit(1)
+    ).first()
+
+
 def _by_source(session: Session, draft: StoryDraft) -> Story | None:
     return session.exec(
         select(Story).where(
@@ -198,9 +223,13 @@ def list_stories(
     offset: int = 0,
     author_member_id: int | None = None,
     touchpoint: str | None = None,
+    viewer: Viewer | None = None,
 ) -> list[Story]:
-    """Newest stories first, optionally by one author or touchpoint."""
-    query = select(Story).where(Story.workspace_id == workspace_id)
+    """Newest stories first, optionally by one author or touchpoint, and only those
+    ``viewer`` may read (every story when no viewer is given: the command line's operator)."""
+    query = select(Story).where(
+        Story.workspace_id == workspace_id, visible_clause(viewer or Viewer.steward())
+    )
     if author_member_id is not None:
         query = query.where(Story.author_member_id == author_member_id)
     if touchpoint is not None:
@@ -209,21 +238,27 @@ def list_stories(
     return list(session.exec(query.offset(offset).limit(limit)))
 
 
-def random_shared_story(*, session: Session, workspace_id: int) -> Story | None:
-    """One shareable story at random; stories kept private to their channel never show."""
+def random_story(*, session: Session, workspace_id: int, viewer: Viewer) -> Story | None:
+    """One story the viewer may read, at random."""
     query = (
         select(Story)
-        .where(Story.workspace_id == workspace_id, col(Story.shared))
+        .where(Story.workspace_id == workspace_id, visible_clause(viewer))
         .order_by(func.random())
         .limit(1)
     )
     return session.exec(query).first()
 
 
-def ensure_may_change(story: Story, actor: Member | None, action: str) -> None:
-    """Raise PermissionDeniedError unless the actor wrote or saved the story or is a lead."""
+def ensure_may_change(
+    story: Story, actor: Member | None, action: str, *, as_lead: bool = False
+) -> None:
+    """Raise PermissionDeniedError unless the actor wrote or saved the story or is a lead.
+
+    ``as_lead``: the caller has established that the actor is a CX lead (a lead may be one by
+    settings or by the platform without being marked in the database).
+    """
     # actor None is the operator at the command line, who owns the installation.
-    if actor is None or actor.is_cx_lead:
+    if actor is None or actor.is_cx_lead or as_lead:
         return
     if actor.id in (story.author_member_id, story.captured_by_member_id):
         return
@@ -239,10 +274,11 @@ def edit_story(
     story_id: int,
     actor: Member | None,
     changes: StoryChanges,
+    as_lead: bool = False,
 ) -> Story:
     """Change a story's fields (the author, whoever captured it, or a CX lead may)."""
     story = get_story(session=session, workspace_id=workspace_id, story_id=story_id)
-    ensure_may_change(story, actor, "edit this story")
+    ensure_may_change(story, actor, "edit this story", as_lead=as_lead)
     changed: list[str] = []
     if changes.text is not None:
         redacted = redactor.redact(validate_text(changes.text))
@@ -280,7 +316,13 @@ def edit_story(
 
 
 def delete_story(
-    *, session: Session, clock: Clock, workspace_id: int, story_id: int, actor: Member | None
+    *,
+    session: Session,
+    clock: Clock,
+    workspace_id: int,
+    story_id: int,
+    actor: Member | None,
+    as_lead: bool = False,
 ) -> Story:
     """Delete a story for good: gone from search, summaries and prompts.
 
@@ -288,7 +330,7 @@ def delete_story(
         The deleted story (detached), so callers can update where it was posted.
     """
     story = get_story(session=session, workspace_id=workspace_id, story_id=story_id)
-    ensure_may_change(story, actor, "delete this story")
+    ensure_may_change(story, actor, "delete this story", as_lead=as_lead)
     audit.record(
         session=session,
         clock=clock,

@@ -35,6 +35,13 @@ class DepartmentSpec:
     holiday_subdivision: str | None = None
 
 
+def describe_schedule(department: Department) -> str:
+    """When a department's prompts go, in words: "tue at 10:00 Europe/London, every week"."""
+    weeks = department.cadence_weeks
+    every = "every week" if weeks == 1 else f"every {weeks} weeks"
+    return f"{department.prompt_days} at {department.prompt_time} {department.timezone}, {every}"
+
+
 def parse_days(raw: str) -> str:
     """Accept "mon-fri", "mon,wed,fri", "weekdays", "daily"; return "mon,tue,…" in week order."""
     text = raw.strip().lower().replace(" ", "")

@@ -64,6 +64,7 @@ class SourceKind(StrEnum):
     REACTION = "reaction"
     TEAMS_MESSAGE = "teams_message"
     TEAMS_EXTENSION = "teams_extension"
+    TEAMS_FORM = "teams_form"
     IMPORT = "import"
     CLI = "cli"
 
@@ -299,6 +300,19 @@ class AuditEvent(SQLModel, table=True):
     subject_id: int | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class StorytellerNotice(SQLModel, table=True):
+    """The one message that tells a storyteller how a department answered a prompt about
+    their story: the row claims it (one per delivery) and keeps it, so later answers
+    update that message instead of sending more."""
+
+    delivery_id: int = Field(foreign_key="promptdelivery.id", primary_key=True, ondelete="CASCADE")
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    message_ref: str | None = Field(default=None, sa_type=_str(300))  # None: being sent
+    answers_shown: int = 0
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class StoryFeedback(SQLModel, table=True):

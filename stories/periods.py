@@ -46,6 +46,13 @@ class Period:
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
 
+    def whole_seconds(self) -> Period:
+        """This period cut to whole seconds, so a signed chart link can carry it exactly and
+        a card's figures and its chart agree."""
+        start = self.start.replace(microsecond=0)
+        end = max(self.end.replace(microsecond=0), start + timedelta(seconds=1))
+        return Period(start=start, end=end, label=self.label)
+
 
 def looks_like_period(word: str) -> bool:
     """Whether a word in a chat command is a period rather than, say, a department name."""

@@ -49,21 +49,6 @@ class ReminderMessage:
     text: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class AuthorNotice:
-    """A direct message to a story's author: another department reflected on their story."""
-
-    workspace_external_id: str
-    platform: str
-    author_platform_user_id: str
-    story_id: int
-    story_excerpt: str
-    department_name: str
-    answer_text: str
-    delivery_id: int
-    permalink: str | None = None
-
-
 # --- a prompt and its reminder, filled in -------------------------------------------------
 
 

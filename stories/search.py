@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from stories.capture import normalise_touchpoint
 from stories.errors import InvalidSearchError
 from stories.models import Story
+from stories.visibility import Viewer, visible_clause
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
@@ -112,6 +113,7 @@ def search_stories(
     until: datetime | None = None,
     limit: int = 10,
     offset: int = 0,
+    viewer: Viewer | None = None,
 ) -> SearchPage:
     """Best-matching stories first, with optional filters.
 
@@ -121,12 +123,17 @@ def search_stories(
         department_id: only stories whose author was in this department.
         since / until: only stories captured in this UTC time range (inclusive).
         limit / offset: one page of results; ``has_more`` says whether another follows.
+        viewer: only stories this viewer may read (see stories.visibility); None: every
+            story (the command line's operator).
 
     Raises:
         InvalidSearchError: the query holds no word to look for.
     """
     terms = parse_query(query)
-    filters: list[ColumnElement[bool]] = [col(Story.workspace_id) == workspace_id]
+    filters: list[ColumnElement[bool]] = [
+        col(Story.workspace_id) == workspace_id,
+        visible_clause(viewer or Viewer.steward()),
+    ]
     slug = normalise_touchpoint(touchpoint)
     if slug is not None:
         filters.append(col(Story.touchpoint) == slug)

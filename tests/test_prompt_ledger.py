@@ -1,4 +1,4 @@
-"""The delivery ledger: claims, outcomes, answers, feedback, reminders and author notices."""
+"""The delivery ledger: claims, outcomes, answers, feedback and reminders."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from stories.answers import (
-    author_notice,
     mark_not_relevant,
     record_answer,
-    set_author_notifications,
 )
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
@@ -301,46 +299,6 @@ def test_not_relevant_is_once_per_member(
     rows = list(session.exec(select(StoryFeedback)))
     assert len(rows) == 2
     assert {(r.story_id, r.department_id) for r in rows} == {(story.id, finance.id)}
-
-
-def test_author_notice_respects_opt_out_and_self_answers(
-    session: Session,
-    clock: FixedClock,
-    redactor: Redactor,
-    slack_ws: Workspace,
-    finance: Department,
-) -> None:
-    author = member(session, clock, slack_ws, "UAUTHOR")
-    story = story_by(session, clock, redactor, slack_ws, author)
-    delivery_id = sent_delivery(session, clock, finance, story)
-    answer = record_answer(
-        session=session,
-        clock=clock,
-        redactor=redactor,
-        delivery_id=delivery_id,
-        member=member(session, clock, slack_ws, "UANA"),
-        text="We could approve refunds the same day.",
-    ).answer
-    notice = author_notice(session=session, answer_id=answer.id or 0)
-    assert notice is not None
-    assert (notice.author_platform_user_id, notice.department_name, notice.platform) == (
-        "UAUTHOR",
-        "Finance",
-        "slack",
-    )
-    assert notice.answer_text == "We could approve refunds the same day."
-    set_author_notifications(session=session, clock=clock, member_id=author.id or 0, enabled=False)
-    assert author_notice(session=session, answer_id=answer.id or 0) is None
-    set_author_notifications(session=session, clock=clock, member_id=author.id or 0, enabled=True)
-    own = record_answer(
-        session=session,
-        clock=clock,
-        redactor=redactor,
-        delivery_id=delivery_id,
-        member=author,
-        text="I wrote this one; glad it reached you.",
-    ).answer
-    assert author_notice(session=session, answer_id=own.id or 0) is None
 
 
 def test_one_reminder_per_occurrence_inside_the_answer_window(
