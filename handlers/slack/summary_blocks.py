@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from handlers.slack.renderers import (
+from handlers.slack.blocks import (
     HEADER_LIMIT,
     MESSAGE_BLOCK_LIMIT,
     clip,

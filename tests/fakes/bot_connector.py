@@ -28,6 +28,7 @@ class ConnectorCall:
     activity_id: str | None
     body: dict[str, Any]
     authorization: str | None
+    response_id: str | None = None  # the activity id the connector answered with
 
 
 class FakeBotConnector:
@@ -68,6 +69,7 @@ class FakeBotConnector:
                 status=status,
                 headers=headers,
             )
+        new_id = f"reply-{next(self._ids)}"
         self.calls.append(
             ConnectorCall(
                 method=request.method,
@@ -75,9 +77,10 @@ class FakeBotConnector:
                 activity_id=request.match_info.get("activity"),
                 body=body,
                 authorization=request.headers.get("Authorization"),
+                response_id=new_id,
             )
         )
-        return web.json_response({"id": f"reply-{next(self._ids)}"})
+        return web.json_response({"id": new_id})
 
     async def _member(self, request: web.Request) -> web.Response:
         member_id = request.match_info["member"]

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from stories.digest import DigestMessage, LeadsNotice
-from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
+from stories.prompts import PromptMessage, ReminderMessage
 
 
 class DestinationGone(Exception):
@@ -27,7 +27,6 @@ class RecordingSender:
     sent: list[PromptMessage] = field(default_factory=list)
     posted: dict[int, str] = field(default_factory=dict)  # delivery id -> message ref
     reminders: list[ReminderMessage] = field(default_factory=list)
-    notices: list[AuthorNotice] = field(default_factory=list)
     lookups: list[int] = field(default_factory=list)
     digests: list[DigestMessage] = field(default_factory=list)
     leads_notices: list[LeadsNotice] = field(default_factory=list)
@@ -48,9 +47,6 @@ class RecordingSender:
 
     async def send_reminder(self, *, reminder: ReminderMessage) -> None:
         self.reminders.append(reminder)
-
-    async def notify_author(self, *, notice: AuthorNotice) -> None:
-        self.notices.append(notice)
 
     async def send_digest(self, *, digest: DigestMessage) -> str:
         if digest.destination in self.fail_destinations:

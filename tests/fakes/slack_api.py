@@ -286,6 +286,10 @@ class FakeSlackAPI:
             await asyncio.sleep(delay)
         if method not in ("oauth.v2.access", "oauth.access") and not self._token_ok(token):
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if problems := _block_problems(params):
+            # What Slack answers a message or view whose blocks it refuses (the user sees an
+            # empty or stale Home tab, or no message at all).
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         if self._queued[method]:
             answer = self._queued[method].popleft()
         elif method in self._fixed:
@@ -300,6 +304,8 @@ class FakeSlackAPI:
         body = json.loads(raw) if raw else {}
         params = {"key": request.match_info["key"], **body}
         await self._record(SlackCall("response_url", params, body, None, request.method))
+        if _block_problems(params):
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     async def _handle_upload(self, request: web.Request) -> web.StreamResponse:
@@ -462,3 +468,22 @@ class FakeSlackAPI:
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     return header.removeprefix("Bearer ").strip() or None if header.startswith("Bearer ") else None
+
+
+def _block_problems(params: dict[str, Any]) -> list[str]:
+    """Slack's own rule this fake enforces: block ids are unique within a message or view."""
+    blocks: Any = params.get("blocks")
+    view = params.get("view")
+    if view is not None:
+        view = json.loads(view) if isinstance(view, str) else view
+        blocks = view.get("blocks") if isinstance(view, dict) else None
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except json.JSONDecodeError:
+            return ["blocks are not JSON"]
+    if not isinstance(blocks, list):
+        return []
+    ids = [b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("block_id")]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    return [f"duplicate block_id: {i}" for i in repeated]

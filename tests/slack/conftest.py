@@ -4,6 +4,7 @@ and a fake Slack Web API server on another local port."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,8 +19,8 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
-from bot.runtime import Runtime, build_runtime
-from bot.server import build_web_app
+from bot.app import Sightline, build_sightline
+from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from bot.slack import SlackPlatform
 from stories.clock import FixedClock
@@ -46,12 +47,24 @@ def sign(
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
+_triggers = itertools.count(13345224609)
+
+
 @dataclass
 class SlackHarness:
     http: httpx.AsyncClient
     fake: FakeSlackAPI
-    runtime: Runtime
-    platform: SlackPlatform
+    sightline: Sightline  # the whole app, as `sightline serve` builds it
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.sightline.runtime
+
+    @property
+    def platform(self) -> SlackPlatform:
+        platform = self.sightline.platforms[0]
+        assert isinstance(platform, SlackPlatform)
+        return platform
 
     async def post(self, body: str, content_type: str, **sign_args: Any) -> httpx.Response:
         headers = {"Content-Type": content_type, **sign(body, **sign_args)}
@@ -65,9 +78,12 @@ class SlackHarness:
         channel: str = "C0PUBLIC1",
         channel_name: str = "support",
         response_key: str = "r1",
+        trigger_id: str | None = None,
     ) -> httpx.Response:
+        """`/story <text>` as Slack sends it: every invocation has its own trigger id."""
         payload = fixture("slash_command")
         payload.update(
+            trigger_id=trigger_id or f"{next(_triggers)}.738474920.8088930838d88f008e0",
             text=text,
             user_id=user,
             channel_id=channel,
@@ -109,6 +125,8 @@ def slack_settings(database_url: str, fake: FakeSlackAPI, **extra: Any) -> Setti
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "slack_api_url": fake.url,
         "slack_stories_channel": STORIES_CHANNEL,
+        # Tests run sweeps themselves (harness.sightline.scheduler) rather than on a timer.
+        "prompts_enabled": False,
         "_env_file": None,
     }
     values.update(extra)
@@ -143,13 +161,12 @@ async def make_harness(
 
     async def make(**extra: Any) -> SlackHarness:
         settings = slack_settings(database_url, fake_slack, **extra)
-        runtime = build_runtime(settings, engine=engine, clock=clock)
-        platform = SlackPlatform(runtime)
-        runner, base = await _serve(build_web_app(runtime, platforms=[platform]))
+        sightline = build_sightline(settings, engine=engine, clock=clock)
+        runner, base = await _serve(sightline.web_app())
         runners.append(runner)
         http = httpx.AsyncClient(base_url=base, timeout=10)
         clients.append(http)
-        return SlackHarness(http, fake_slack, runtime, platform)
+        return SlackHarness(http, fake_slack, sightline)
 
     yield make
     for http in clients:

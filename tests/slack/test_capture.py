@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from handlers.slack import renderers as r
+from handlers.slack import blocks as kit
+from handlers.slack import forms
 from stories.models import AuditEvent, Member, Platform, SourceKind, Story, Workspace
 from tests.slack.conftest import STORIES_CHANNEL, SlackHarness, fixture, sign
 
@@ -39,27 +40,29 @@ def submission(
     emotion: str | None = None,
     share: bool = False,
     metadata: dict[str, Any] | None = None,
-    callback: str = r.CAPTURE_CALLBACK,
+    callback: str = forms.CAPTURE_CALLBACK,
 ) -> dict[str, Any]:
     payload = fixture("view_submission")
     payload["view"]["callback_id"] = callback
     payload["view"]["private_metadata"] = json.dumps(metadata or {})
     payload["view"]["state"]["values"] = {
-        r.STORY_BLOCK: {r.STORY_ACTION: {"type": "plain_text_input", "value": text}},
-        r.LABEL_BLOCK: {r.LABEL_ACTION: {"type": "plain_text_input", "value": label or None}},
-        r.TOUCHPOINT_BLOCK: {
-            r.TOUCHPOINT_ACTION: {"type": "plain_text_input", "value": touchpoint or None}
+        forms.STORY_BLOCK: {forms.STORY_ACTION: {"type": "plain_text_input", "value": text}},
+        forms.LABEL_BLOCK: {
+            forms.LABEL_ACTION: {"type": "plain_text_input", "value": label or None}
         },
-        r.EMOTION_BLOCK: {
-            r.EMOTION_ACTION: {
+        forms.TOUCHPOINT_BLOCK: {
+            forms.TOUCHPOINT_ACTION: {"type": "plain_text_input", "value": touchpoint or None}
+        },
+        forms.EMOTION_BLOCK: {
+            forms.EMOTION_ACTION: {
                 "type": "static_select",
                 "selected_option": {"value": emotion} if emotion else None,
             }
         },
-        r.SHARE_BLOCK: {
-            r.SHARE_ACTION: {
+        forms.SHARE_BLOCK: {
+            forms.SHARE_ACTION: {
                 "type": "checkboxes",
-                "selected_options": [{"value": r.SHARE_VALUE}] if share else [],
+                "selected_options": [{"value": forms.SHARE_VALUE}] if share else [],
             }
         },
     }
@@ -87,8 +90,8 @@ async def test_story_with_text_is_captured_redacted_and_answered_ephemerally(
     assert "refund took three weeks" in rendered
     buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert {(b["action_id"], b["value"]) for b in buttons} == {
-        (r.EDIT_ACTION, str(story.id)),
-        (r.DELETE_ACTION, str(story.id)),
+        (kit.EDIT_ACTION, str(story.id)),
+        (kit.DELETE_ACTION, str(story.id)),
     }
     # The author and the workspace come from the request's user and team ids.
     workspace = session.exec(select(Workspace)).one()
@@ -106,7 +109,7 @@ async def test_public_story_is_posted_to_the_stories_channel_once(
     [post] = await slack.fake.wait_for("chat.postMessage")
     assert post["channel"] == STORIES_CHANNEL
     actions = [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions[0]["action_id"] == r.RESONATES_ACTION
+    assert actions[0]["action_id"] == kit.RESONATES_ACTION
     story = await eventually_posted(session)
     assert story.channel_post_ref is not None
     assert story.channel_post_ref.startswith(f"{STORIES_CHANNEL}:1790000000.")
@@ -137,19 +140,19 @@ async def test_validation_error_is_a_friendly_ephemeral_message(
 
 
 async def test_story_alone_opens_the_capture_modal(slack: SlackHarness) -> None:
-    response = await slack.command("")
+    response = await slack.command("", trigger_id="42.7384.the-trigger")
     assert response.status_code == 200
     [call] = await slack.fake.wait_for("views.open")
-    assert call["trigger_id"] == fixture("slash_command")["trigger_id"]
+    assert call["trigger_id"] == "42.7384.the-trigger"
     view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
-    assert view["callback_id"] == r.CAPTURE_CALLBACK
+    assert view["callback_id"] == forms.CAPTURE_CALLBACK
     block_ids = [b["block_id"] for b in view["blocks"]]
     assert block_ids == [
-        r.STORY_BLOCK,
-        r.LABEL_BLOCK,
-        r.TOUCHPOINT_BLOCK,
-        r.EMOTION_BLOCK,
-        r.SHARE_BLOCK,
+        forms.STORY_BLOCK,
+        forms.LABEL_BLOCK,
+        forms.TOUCHPOINT_BLOCK,
+        forms.EMOTION_BLOCK,
+        forms.SHARE_BLOCK,
     ]
     assert json.loads(view["private_metadata"])["channel"] == "C0PUBLIC1"
 
@@ -161,8 +164,8 @@ async def test_modal_errors_come_back_on_the_right_block(
     assert response.status_code == 200
     body = response.json()
     assert body["response_action"] == "errors"
-    assert set(body["errors"]) == {r.STORY_BLOCK, r.TOUCHPOINT_BLOCK}
-    assert "too short" in body["errors"][r.STORY_BLOCK]
+    assert set(body["errors"]) == {forms.STORY_BLOCK, forms.TOUCHPOINT_BLOCK}
+    assert "too short" in body["errors"][forms.STORY_BLOCK]
     assert stories(session) == []
 
 

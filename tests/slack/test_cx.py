@@ -4,49 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
-from handlers.slack.cx import parse_cx
-from stories.errors import InvalidFieldError
 from stories.models import Department
 from tests.slack.conftest import SlackHarness
 
 
 async def cx(slack: SlackHarness, text: str, *, user: str, key: str) -> dict[str, Any]:
     return await slack.cx(text, user=user, key=key)
-
-
-def test_parse_add_with_every_option() -> None:
-    command = parse_cx(
-        'department add "Accounts Payable" <#C0FIN0001|finance> --customer-facing '
-        "--time 09:30 --tz Europe/London --days mon-fri"
-    )
-    assert command.action == "add"
-    assert command.spec is not None
-    assert command.spec.name == "Accounts Payable"
-    assert command.spec.slack_channel_id == "C0FIN0001"
-    assert command.spec.customer_facing is True
-    assert (command.spec.prompt_time, command.spec.timezone, command.spec.prompt_days) == (
-        "09:30",
-        "Europe/London",
-        "mon-fri",
-    )
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "department add #finance",
-        "department add Finance --time",
-        "department delete Finance",
-        "department add Finance --colour red",
-        "nonsense here",
-    ],
-)
-def test_malformed_commands_explain_themselves(text: str) -> None:
-    with pytest.raises(InvalidFieldError):
-        parse_cx(text)
 
 
 async def test_lead_adds_lists_pauses_and_resumes(make_harness: Any, session: Session) -> None:
@@ -57,7 +22,7 @@ async def test_lead_adds_lists_pauses_and_resumes(make_harness: Any, session: Se
         user="U0LEAD001",
         key="add",
     )
-    assert "Added *Finance*" in added["blocks"][0]["text"]["text"]
+    assert "Added Finance" in added["blocks"][0]["text"]["text"]
     department = session.exec(select(Department)).one()
     assert (department.slack_channel_id, department.prompt_time, department.timezone) == (
         "C0FIN0001",
@@ -87,7 +52,7 @@ async def test_others_are_refused_politely_and_see_no_data(
     slack: SlackHarness = await make_harness(cx_leads="U0LEAD001")
     await cx(slack, "department add Finance <#C0FIN0001|finance>", user="U0LEAD001", key="a")
     refused = await cx(slack, "departments", user="U0NOBODY1", key="b")
-    assert refused["text"].startswith("Sorry, `/cx` is for CX leads")
+    assert "is for CX leads" in refused["text"]
     assert "Finance" not in str(refused)
     refused = await cx(slack, "department pause Finance", user="U0NOBODY1", key="c")
     session.expire_all()

@@ -14,14 +14,11 @@ from PIL import Image
 from sqlmodel import Session, col, select
 
 from bot.scheduler import PromptScheduler
-from bot.slack import build_prompt_sender
-from handlers.slack.cx import parse_cx
-from handlers.slack.renderers import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, block_dicts
+from handlers.slack.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, block_dicts
 from handlers.slack.summary_blocks import summary_blocks
 from stories.clock import FixedClock
 from stories.departments import DepartmentSpec, add_department
 from stories.digest import DIGEST_KIND, NOTICE_KIND
-from stories.errors import InvalidFieldError
 from stories.models import DeliveryStatus, PromptDelivery, Workspace
 from stories.summaries import DepartmentSummary, ThemeSummary, compare
 from tests.fakes.slack_api import FakeSlackAPI
@@ -57,23 +54,6 @@ def _png(content: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(content))
     image.load()
     return image
-
-
-# ---- parsing --------------------------------------------------------------------------------
-
-
-def test_parse_summary_and_export() -> None:
-    assert parse_cx("summary").period is None
-    command = parse_cx("summary 90d Accounts Payable")
-    assert (command.action, command.period, command.name) == ("summary", "90d", "Accounts Payable")
-    ranged = parse_cx("summary 2026-10-01..2026-10-31")
-    assert (ranged.period, ranged.name) == ("2026-10-01..2026-10-31", None)
-    only_department = parse_cx("summary Finance")
-    assert (only_department.period, only_department.name) == (None, "Finance")
-    export = parse_cx("export quarter jsonl")
-    assert (export.action, export.period, export.format) == ("export", "quarter", "jsonl")
-    with pytest.raises(InvalidFieldError, match="neither a period"):
-        parse_cx("export everything")
 
 
 # ---- /cx summary ------------------------------------------------------------------------------
@@ -270,9 +250,8 @@ async def test_export_uploads_stories_answers_and_engagement(
 
 
 def _scheduler(slack: SlackHarness) -> PromptScheduler:
-    sender = build_prompt_sender(slack.runtime)
-    assert sender is not None
-    return PromptScheduler(slack.runtime, {"slack": sender}, instance="test")
+    # The app's own sender: the one its listeners use, built once.
+    return PromptScheduler(slack.runtime, slack.sightline.senders, instance="test")
 
 
 def _ledger(session: Session, kind: str) -> list[PromptDelivery]:

@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from handlers.slack import renderers as r
+from handlers.slack import blocks as kit
+from handlers.slack import forms
+from stories.conversation.views import (
+    CaptureForm,
+    HomeView,
+    PromptRecap,
+    SearchReply,
+    StoryAction,
+    StoryReply,
+    StoryView,
+)
 from stories.models import (
     DeliveryStatus,
     Department,
@@ -19,13 +29,14 @@ from stories.models import (
 from tests.slack.conftest import SlackHarness, fixture
 from tests.slack.test_capture import STORY, stories
 
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value
 LONG = (
     "The customer explained every step of a painful refund. " * 65
 ).strip()  # 3,600: under the 4,000 limit
 
 
-def card(text: str = LONG, **extra: object) -> r.StoryCard:
-    return r.StoryCard(id=7, text=text, customer_label="x" * 120, touchpoint="billing", **extra)  # type: ignore[arg-type]
+def card(text: str = LONG, **extra: object) -> StoryView:
+    return StoryView(id=7, text=text, customer_label="x" * 120, touchpoint="billing", **extra)  # type: ignore[arg-type]
 
 
 def sections(blocks: list[dict[str, object]]) -> list[str]:
@@ -33,53 +44,66 @@ def sections(blocks: list[dict[str, object]]) -> list[str]:
 
 
 def test_long_stories_are_cut_visibly_with_a_button_to_the_rest() -> None:
+    manage = (StoryAction.EDIT, StoryAction.DELETE)
+    hits = tuple([card(actions=(StoryAction.RESONATE,))] * 10)
     for blocks in (
-        r.block_dicts(r.captured_message(card())),
-        r.block_dicts(r.channel_post(card(resonates=3, resonating_departments={"F" * 200: 1}))),
-        r.block_dicts(
-            r.search_results(
-                query="q" * 900, cards=[card()] * 10, offset=0, has_more=True, page_size=10
+        kit.block_dicts(kit.story_reply(StoryReply(heading="Saved", story=card(actions=manage)))),
+        kit.block_dicts(kit.channel_post(card(resonates=3, resonated_with=(("F" * 200, 1),)))),
+        kit.block_dicts(
+            kit.search_results(
+                SearchReply(query="q" * 900, heading="h" * 300, stories=hits, next_offset=10)
             )
         ),
     ):
-        assert len(blocks) <= r.MESSAGE_BLOCK_LIMIT
-        assert all(len(t) <= r.SECTION_TEXT_LIMIT for t in sections(blocks))
+        assert len(blocks) <= kit.MESSAGE_BLOCK_LIMIT
+        assert all(len(t) <= kit.SECTION_TEXT_LIMIT for t in sections(blocks))
         assert any(t.endswith("…") for t in sections(blocks))
         values = [e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]]  # type: ignore[index,union-attr]
-        assert all(len(v) <= r.BUTTON_VALUE_LIMIT for v in values)
+        assert all(len(v) <= BUTTON_VALUE_LIMIT for v in values)
         actions = {e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]}  # type: ignore[index,union-attr]
-        assert r.FULL_STORY_ACTION in actions
+        assert kit.FULL_STORY_ACTION in actions
+        ids = [b["block_id"] for b in blocks if "block_id" in b]
+        assert len(ids) == len(set(ids))
 
 
 def test_full_story_modal_keeps_every_word_within_limits() -> None:
-    view = r.full_story_modal(card()).to_dict()
+    view = kit.full_story_modal(card()).to_dict()
     texts = sections(view["blocks"])
-    assert all(len(t) <= r.SECTION_TEXT_LIMIT for t in texts)
-    assert "".join(texts) == r.escape(LONG)
+    assert all(len(t) <= kit.SECTION_TEXT_LIMIT for t in texts)
+    assert "".join(texts) == kit.escape(LONG)
 
 
 def test_modal_prefill_longer_than_an_input_is_cut_not_rejected() -> None:
-    view = r.capture_modal(r.ModalPrefill(text="word " * 1000, source={"x": "y" * 5000})).to_dict()
-    assert len(view["blocks"][0]["element"]["initial_value"]) <= r.PLAIN_INPUT_LIMIT
-    assert len(view["private_metadata"]) <= r.PRIVATE_METADATA_LIMIT
+    form = CaptureForm(title="t", submit="s", text="word " * 1000, source={"x": "y" * 5000})
+    view = forms.capture_modal(form).to_dict()
+    assert len(view["blocks"][0]["element"]["initial_value"]) <= kit.PLAIN_INPUT_LIMIT
+    assert len(view["private_metadata"]) <= kit.PRIVATE_METADATA_LIMIT
 
 
 def test_home_view_stays_within_100_blocks_and_header_limits() -> None:
-    many = [card(f"Story number {n} about a long wait for a refund.") for n in range(40)]
-    prompts = [("P" * 500, ["A" * 5000] * 10)] * 10
-    view = r.home_view(
-        r.HomeModel(own=many, latest=many, department="D" * 300, prompts=prompts)
-    ).to_dict()
+    many = tuple(card(f"Story number {n} about a long wait for a refund.") for n in range(40))
+    prompts = (PromptRecap(question="P" * 500, answers=("A" * 5000,) * 10),) * 10
+    home = HomeView(
+        intro="i",
+        own=many,
+        own_empty="",
+        latest=many,
+        latest_empty="",
+        department="D" * 300,
+        prompts=prompts,
+        prompts_empty="",
+    )
+    view = kit.view_dict(kit.home_view(home))
     assert view["type"] == "home"
-    assert len(view["blocks"]) <= r.VIEW_BLOCK_LIMIT
+    assert len(view["blocks"]) <= kit.VIEW_BLOCK_LIMIT
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
-    assert all(len(h) <= r.HEADER_LIMIT for h in headers)
-    assert all(len(t) <= r.SECTION_TEXT_LIMIT for t in sections(view["blocks"]))
+    assert all(len(h) <= kit.HEADER_LIMIT for h in headers)
+    assert all(len(t) <= kit.SECTION_TEXT_LIMIT for t in sections(view["blocks"]))
 
 
 def test_mrkdwn_control_characters_are_escaped() -> None:
-    [section, *_] = r.block_dicts(
-        r.story_blocks(card("<!channel> & <@U1> said a thing that matters"))
+    [section, *_] = kit.block_dicts(
+        kit.story_blocks(card("<!channel> & <@U1> said a thing that matters"))
     )
     assert "<!channel>" not in section["text"]["text"]  # type: ignore[index]
     assert "&lt;!channel&gt; &amp;" in section["text"]["text"]  # type: ignore[index]
@@ -147,12 +171,12 @@ async def test_full_story_button_opens_a_modal(slack: SlackHarness, session: Ses
         for b in reply["blocks"]
         if b["type"] == "actions"
         for e in b["elements"]
-        if e["action_id"] == r.FULL_STORY_ACTION
+        if e["action_id"] == kit.FULL_STORY_ACTION
     ]
     assert values, "a long story needs a button to read it all"
     payload = fixture("block_actions")
-    payload["actions"][0].update(action_id=r.FULL_STORY_ACTION, value=values[0])
+    payload["actions"][0].update(action_id=kit.FULL_STORY_ACTION, value=values[0])
     payload["response_url"] = slack.fake.response_url("full")
     await slack.interaction(payload)
     [opened] = await slack.fake.wait_for("views.open")
-    assert "".join(sections(opened["view"]["blocks"])) == r.escape(stories(session)[0].text)
+    assert "".join(sections(opened["view"]["blocks"])) == kit.escape(stories(session)[0].text)

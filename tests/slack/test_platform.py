@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.platforms import build_platforms
-from bot.runtime import build_runtime
+from bot.app import build_sightline
 from bot.settings import load_settings
 from bot.slack import authorization_url, slack_mode
 from stories.clock import FixedClock
@@ -47,13 +46,17 @@ def test_authorization_page_is_on_the_api_host() -> None:
 
 
 def test_platforms_include_slack_only_when_configured(engine: Engine, clock: FixedClock) -> None:
-    bare = build_runtime(load_settings(_env_file=None), engine=engine, clock=clock)
-    assert [p.name for p in build_platforms(bare)] == []
+    bare = build_sightline(load_settings(_env_file=None), engine=engine, clock=clock)
+    assert [p.name for p in bare.platforms] == []
+    assert bare.scheduler is None
     configured = load_settings(
         _env_file=None, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET=SIGNING_SECRET
     )
-    runtime = build_runtime(configured, engine=engine, clock=clock)
-    assert [p.name for p in build_platforms(runtime)] == ["slack"]
+    app = build_sightline(configured, engine=engine, clock=clock)
+    assert [p.name for p in app.platforms] == ["slack"]
+    # One sender per platform, shared by the listeners and the scheduler.
+    assert app.scheduler is not None
+    assert app.scheduler.senders == app.senders
 
 
 async def test_malformed_signed_requests_never_get_a_500(

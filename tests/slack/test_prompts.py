@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.scheduler import PromptScheduler
-from bot.slack import build_prompt_sender
+from handlers.slack import forms
 from handlers.slack import prompt_cards as cards
 from stories.capture import StoryDraft, capture_story
 from stories.departments import DepartmentSpec, add_department
@@ -62,9 +62,8 @@ def _seed(slack: SlackHarness, session: Session) -> Department:
 
 
 def _scheduler(slack: SlackHarness) -> PromptScheduler:
-    sender = build_prompt_sender(slack.runtime)
-    assert sender is not None
-    return PromptScheduler(slack.runtime, {"slack": sender}, instance="test")
+    # The app's own sender: the one its listeners use, built once.
+    return PromptScheduler(slack.runtime, slack.sightline.senders, instance="test")
 
 
 def _action(slack: SlackHarness, user: str, action_id: str, value: str) -> dict[str, Any]:
@@ -78,10 +77,10 @@ def _action(slack: SlackHarness, user: str, action_id: str, value: str) -> dict[
 def _answer(user: str, delivery_id: int, text: str) -> dict[str, Any]:
     payload = fixture("view_submission")
     payload["user"]["id"] = user
-    payload["view"]["callback_id"] = cards.ANSWER_CALLBACK
+    payload["view"]["callback_id"] = forms.ANSWER_CALLBACK
     payload["view"]["private_metadata"] = str(delivery_id)
     payload["view"]["state"]["values"] = {
-        cards.ANSWER_BLOCK: {cards.ANSWER_INPUT: {"type": "plain_text_input", "value": text}}
+        forms.ANSWER_BLOCK: {forms.ANSWER_INPUT: {"type": "plain_text_input", "value": text}}
     }
     return payload
 
@@ -123,8 +122,7 @@ async def test_prompt_is_posted_with_metadata_and_found_again(
 
     # After a crash between Slack's answer and the ledger update, the post is recognised.
     assert outcome.message is not None
-    sender = build_prompt_sender(slack.runtime)
-    assert sender is not None
+    sender = slack.sightline.senders["slack"]
     ref = await sender.find_sent(message=outcome.message)
     assert ref is not None
     assert ref == _ledger_ref(session, outcome.delivery_id)
@@ -140,7 +138,7 @@ async def test_answer_is_stored_posted_in_thread_and_told_to_the_author(
 
     await slack.interaction(_action(slack, ANSWERER, cards.ANSWER_ACTION, str(outcome.delivery_id)))
     [opened] = await slack.fake.wait_for("views.open")
-    assert opened.params["view"]["callback_id"] == cards.ANSWER_CALLBACK
+    assert opened.params["view"]["callback_id"] == forms.ANSWER_CALLBACK
     assert opened.params["view"]["private_metadata"] == str(outcome.delivery_id)
 
     response = await slack.interaction(
@@ -184,7 +182,7 @@ async def test_too_short_answer_comes_back_on_the_input(
     outcome = await _scheduler(slack).send_now(department_id=department.id or 0)
     response = await slack.interaction(_answer(ANSWERER, outcome.delivery_id, " "))
     assert response.json()["response_action"] == "errors"
-    assert cards.ANSWER_BLOCK in response.json()["errors"]
+    assert forms.ANSWER_BLOCK in response.json()["errors"]
     assert session.exec(select(PromptAnswer)).all() == []
 
 
@@ -247,7 +245,7 @@ async def test_lead_sends_a_prompt_now_with_cx(make_harness: Any, session: Sessi
     slack: SlackHarness = await make_harness(cx_leads="U0LEAD001")
     _seed(slack, session)
     answer = await cx(slack, "prompt now finance", user="U0LEAD001", key="now")
-    assert "Sent *Finance* a prompt" in str(answer)
+    assert "Sent Finance a prompt" in str(answer)
     posts = [c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("metadata")]
     assert [p.params["channel"] for p in posts] == [FINANCE_CHANNEL]
     session.expire_all()

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from handlers.slack import renderers as r
+from handlers.slack import blocks as kit
+from handlers.slack import forms
 from stories.models import Member, Story
 from tests.slack.conftest import STORIES_CHANNEL, SlackHarness, fixture
 from tests.slack.test_capture import STORY, eventually_posted, stories, submission
@@ -54,10 +55,10 @@ async def test_search_is_ephemeral_and_paged_with_more(slack: SlackHarness) -> N
     assert page1["response_type"] == "ephemeral"
     assert "Onboarding" not in json.dumps(page1["blocks"])
     assert json.dumps(page1["blocks"]).count("double charged") == 5
-    [more] = button_values(page1["blocks"], r.MORE_ACTION)
+    [more] = button_values(page1["blocks"], kit.MORE_ACTION)
     assert json.loads(more) == {"q": "refund", "o": 5}
 
-    payload = action("U0ALICE01", r.MORE_ACTION, more, response_key="")
+    payload = action("U0ALICE01", kit.MORE_ACTION, more, response_key="")
     payload["response_url"] = slack.fake.response_url("more")
     await slack.interaction(payload)
     calls = await slack.fake.wait_for("response_url", 2)
@@ -65,7 +66,7 @@ async def test_search_is_ephemeral_and_paged_with_more(slack: SlackHarness) -> N
     assert page2 is not None
     assert page2["replace_original"] is True
     assert json.dumps(page2["blocks"]).count("double charged") == 2
-    assert button_values(page2["blocks"], r.MORE_ACTION) == []
+    assert button_values(page2["blocks"], kit.MORE_ACTION) == []
 
 
 async def test_search_without_words_explains_how(slack: SlackHarness) -> None:
@@ -109,16 +110,16 @@ async def test_author_deletes_a_story_and_its_channel_post_is_edited(
     await slack.command(STORY)
     post_ref = (await eventually_posted(session)).channel_post_ref
     [reply] = slack.fake.responses()
-    [delete_value] = button_values(reply["blocks"], r.DELETE_ACTION)
+    [delete_value] = button_values(reply["blocks"], kit.DELETE_ACTION)
 
-    stranger = action("U0MALLORY", r.DELETE_ACTION, delete_value, response_key="")
+    stranger = action("U0MALLORY", kit.DELETE_ACTION, delete_value, response_key="")
     stranger["response_url"] = slack.fake.response_url("stranger")
     await slack.interaction(stranger)
     calls = await slack.fake.wait_for("response_url", 2)
     assert "only the author or a CX lead" in (calls[-1].json or {})["text"]
     assert len(stories(session)) == 1
 
-    mine = action("U0ALICE01", r.DELETE_ACTION, delete_value, response_key="")
+    mine = action("U0ALICE01", kit.DELETE_ACTION, delete_value, response_key="")
     mine["response_url"] = slack.fake.response_url("mine")
     await slack.interaction(mine)
     await slack.fake.wait_for("chat.update")
@@ -146,12 +147,12 @@ async def test_cx_lead_may_edit_and_the_channel_post_follows(
     )
     session.add(lead)
     session.commit()
-    click = action("U0LEAD001", r.EDIT_ACTION, str(story.id), response_key="")
+    click = action("U0LEAD001", kit.EDIT_ACTION, str(story.id), response_key="")
     click["response_url"] = slack.fake.response_url("edit")
     await slack.interaction(click)
     [opened] = await slack.fake.wait_for("views.open")
     view = opened["view"]
-    assert view["callback_id"] == r.EDIT_CALLBACK
+    assert view["callback_id"] == forms.EDIT_CALLBACK
     metadata = json.loads(view["private_metadata"])
     assert metadata["story_id"] == story.id
     assert view["blocks"][0]["element"]["initial_value"] == story.text
@@ -162,7 +163,7 @@ async def test_cx_lead_may_edit_and_the_channel_post_follows(
         touchpoint="refunds",
         share=True,
         metadata=metadata,
-        callback=r.EDIT_CALLBACK,
+        callback=forms.EDIT_CALLBACK,
     )
     payload["user"]["id"] = "U0LEAD001"
     await slack.interaction(payload)
@@ -176,16 +177,16 @@ async def test_cx_lead_may_edit_and_the_channel_post_follows(
 
 
 async def test_edit_modal_errors_point_at_the_story_block(slack: SlackHarness) -> None:
-    payload = submission(text="", metadata={"story_id": 1}, callback=r.EDIT_CALLBACK)
+    payload = submission(text="", metadata={"story_id": 1}, callback=forms.EDIT_CALLBACK)
     response = await slack.interaction(payload)
     assert response.json()["response_action"] == "errors"
-    assert list(response.json()["errors"]) == [r.STORY_BLOCK]
+    assert list(response.json()["errors"]) == [forms.STORY_BLOCK]
 
 
 async def test_nobody_else_can_open_the_edit_modal(slack: SlackHarness, session: Session) -> None:
     await slack.command(STORY)
     story = await eventually_posted(session)
-    click = action("U0MALLORY", r.EDIT_ACTION, str(story.id), response_key="")
+    click = action("U0MALLORY", kit.EDIT_ACTION, str(story.id), response_key="")
     click["response_url"] = slack.fake.response_url("no")
     await slack.interaction(click)
     calls = await slack.fake.wait_for("response_url", 2)

@@ -29,10 +29,8 @@ from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.runtime import build_runtime
-from bot.server import build_web_app
+from bot.app import build_sightline
 from bot.settings import load_settings
-from bot.teams import TeamsPlatform
 from stories.clock import FixedClock
 from stories.models import ChatConversation, Workspace
 from tests.fakes.bot_connector import FakeBotConnector
@@ -133,9 +131,9 @@ async def bot(
     settings = load_settings(
         _env_file=None, MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="not-used-offline"
     )
-    runtime = build_runtime(settings, engine=engine, clock=clock)
+    sightline = build_sightline(settings, engine=engine, clock=clock)
     async with FakeBotConnector() as connector:
-        runner = web.AppRunner(build_web_app(runtime, platforms=[TeamsPlatform(runtime)]))
+        runner = web.AppRunner(sightline.web_app())
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,9 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.runtime import Runtime, build_runtime
-from bot.server import build_web_app
-from bot.settings import load_settings
-from bot.teams import TeamsPlatform
+from bot.app import Sightline, build_sightline
+from bot.runtime import Runtime
+from bot.settings import Settings, load_settings
 from stories.clock import FixedClock
 from stories.models import Engagement, Platform, SourceKind, Story, Workspace
 from tests.fakes.bot_connector import FakeBotConnector
@@ -28,11 +28,16 @@ _ids = itertools.count(1)
 @dataclass
 class Harness:
     url: str
-    runtime: Runtime
+    sightline: Sightline  # the whole app, as `sightline serve` builds it
     connector: FakeBotConnector
     engine: Engine
 
+    @property
+    def runtime(self) -> Runtime:
+        return self.sightline.runtime
+
     def activity(self, **fields: Any) -> dict[str, Any]:
+        """A message in Ada's personal chat with the bot, unless ``fields`` say otherwise."""
         base: dict[str, Any] = {
             "type": "message",
             "id": f"act-{next(_ids)}",
@@ -40,7 +45,7 @@ class Harness:
             "serviceUrl": self.connector.url,
             "from": {"id": "29:user", "name": "Ada", "aadObjectId": "aad-ada"},
             "recipient": {"id": "28:bot", "name": "Sightline"},
-            "conversation": {"id": "conv-1", "tenantId": TENANT},
+            "conversation": {"id": "conv-1", "tenantId": TENANT, "conversationType": "personal"},
             "channelData": {"tenant": {"id": TENANT}},
         }
         base.update(fields)
@@ -51,18 +56,36 @@ class Harness:
             return await client.post(f"{self.url}/api/messages", json=activity)
 
 
-@pytest.fixture
-async def teams(engine: Engine, clock: FixedClock) -> AsyncIterator[Harness]:
-    settings = load_settings(_env_file=None, teams_allow_anonymous=True)
-    runtime = build_runtime(settings, engine=engine, clock=clock)
+def teams_settings(**extra: Any) -> Settings:
+    """Teams in local (anonymous) mode; tests run prompt sweeps themselves, not on a timer."""
+    values: dict[str, Any] = {"_env_file": None, "teams_allow_anonymous": True}
+    values["prompts_enabled"] = False
+    values.update(extra)
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def serve_teams(
+    settings: Settings, engine: Engine, clock: FixedClock
+) -> AsyncIterator[Harness]:
+    """The whole app on a local port, replying through a fake Bot Connector."""
+    sightline = build_sightline(settings, engine=engine, clock=clock)
     async with FakeBotConnector() as connector:
-        runner = web.AppRunner(build_web_app(runtime, platforms=[TeamsPlatform(runtime)]))
+        runner = web.AppRunner(sightline.web_app())
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield Harness(f"http://127.0.0.1:{port}", runtime, connector, engine)
-        await runner.cleanup()
+        try:
+            yield Harness(f"http://127.0.0.1:{port}", sightline, connector, engine)
+        finally:
+            await runner.cleanup()
+
+
+@pytest.fixture
+async def teams(engine: Engine, clock: FixedClock) -> AsyncIterator[Harness]:
+    async with serve_teams(teams_settings(), engine, clock) as harness:
+        yield harness
 
 
 def _card(call: Any) -> dict[str, Any]:
@@ -122,7 +145,8 @@ async def test_message_extension_fetch_and_submit(teams: Harness) -> None:
     )
     assert fetch.status_code == 200
     form = fetch.json()["task"]["value"]["card"]["content"]
-    assert form["body"][1]["value"] == "Loved the onboarding call"
+    inputs = {e["id"]: e for e in form["body"] if "id" in e}
+    assert inputs["text"]["value"] == "Loved the onboarding call"
     submit = await teams.post(
         teams.activity(
             type="invoke",
@@ -146,7 +170,7 @@ async def test_invoke_body_is_serialised_once_without_the_workaround_it_fails() 
     from botbuilder.core.serializer_helper import serializer_helper
     from botbuilder.schema.teams import MessagingExtensionActionResponse
 
-    from bot.teams import SightlineTeamsBot
+    from handlers.teams.bot import SightlineTeamsBot
 
     body = MessagingExtensionActionResponse()
     stock = ActivityHandler._create_invoke_response(body)
@@ -163,14 +187,14 @@ async def test_authenticated_mode_rejects_bad_tokens_with_401(
     settings = load_settings(
         _env_file=None, MICROSOFT_APP_ID="app-id-1", MICROSOFT_APP_PASSWORD="secret"
     )
-    runtime = build_runtime(settings, engine=engine, clock=clock)
+    sightline = build_sightline(settings, engine=engine, clock=clock)
     async with FakeBotConnector() as connector:
-        runner = web.AppRunner(build_web_app(runtime, platforms=[TeamsPlatform(runtime)]))
+        runner = web.AppRunner(sightline.web_app())
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        harness = Harness(f"http://127.0.0.1:{port}", runtime, connector, engine)
+        harness = Harness(f"http://127.0.0.1:{port}", sightline, connector, engine)
         headers = {"Authorization": header} if header else {}
         async with httpx.AsyncClient() as client:
             response = await client.post(
@@ -188,13 +212,15 @@ async def test_channel_stories_are_shared_and_chat_stories_stay_private(teams: H
     await teams.post(
         teams.activity(text="story A private chat story about a refund that never came")
     )
-    await teams.post(teams.activity(text="random"))
+    grace = {"id": "29:grace", "name": "Grace", "aadObjectId": "aad-grace"}
+    grace_chat = {"id": "conv-grace", "tenantId": TENANT, "conversationType": "personal"}
+    await teams.post(teams.activity(text="random", conversation=grace_chat, **{"from": grace}))
     assert "No stories yet" in str(_card(teams.connector.replies[-1])["body"])
     channel = {"id": "19:finance@thread.tacv2", "tenantId": TENANT, "conversationType": "channel"}
     await teams.post(
         teams.activity(text="story A channel story about a late parcel", conversation=channel)
     )
-    await teams.post(teams.activity(text="random"))
+    await teams.post(teams.activity(text="random", conversation=grace_chat, **{"from": grace}))
     assert "late parcel" in str(_card(teams.connector.replies[-1])["body"])
     with Session(teams.engine) as session:
         shared = {s.text: (s.shared, s.channel_private) for s in session.exec(select(Story))}

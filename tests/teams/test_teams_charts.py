@@ -14,11 +14,10 @@ from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.app import build_sightline
 from bot.charts import ChartLinks, ChartSigner, _process_key, build_chart_links, whole_seconds
 from bot.runtime import Runtime, build_runtime
-from bot.server import build_web_app
 from bot.settings import SettingsError, load_settings
-from bot.teams import TeamsPlatform
 from stories.clock import FixedClock
 from stories.models import Platform
 from stories.periods import parse_period
@@ -52,7 +51,8 @@ async def server(engine: Engine, clock: FixedClock) -> AsyncIterator[Server]:
     settings = load_settings(
         _env_file=None, teams_allow_anonymous=True, public_url=PUBLIC, chart_signing_key=KEY
     )
-    runtime = build_runtime(settings, engine=engine, clock=clock)
+    sightline = build_sightline(settings, engine=engine, clock=clock)
+    runtime = sightline.runtime
     with Session(engine) as session:
         workspace = ensure_workspace(
             session=session, clock=clock, platform=Platform.TEAMS, external_id="t", name="Acme"
@@ -64,7 +64,7 @@ async def server(engine: Engine, clock: FixedClock) -> AsyncIterator[Server]:
             period=whole_seconds(parse_period("30d", now=clock.now())),
             now=clock.now(),
         )
-    runner = web.AppRunner(build_web_app(runtime, platforms=[TeamsPlatform(runtime)]))
+    runner = web.AppRunner(sightline.web_app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

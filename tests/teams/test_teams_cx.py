@@ -17,19 +17,21 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from aiohttp import web
 from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.runtime import build_runtime
 from bot.scheduler import PromptScheduler
-from bot.server import build_web_app
-from bot.settings import load_settings
-from bot.teams import TeamsPlatform, build_prompt_sender
-from handlers.teams import cards
+from handlers.teams import cards, story_cards
 from handlers.teams.summary_card import summary_card
 from stories.clock import FixedClock
+from stories.conversation.views import (
+    DepartmentRow,
+    DepartmentsView,
+    Notice,
+    SearchReply,
+    StoryView,
+)
 from stories.digest import DIGEST_KIND, NOTICE_KIND
 from stories.models import (
     ChatConversation,
@@ -43,8 +45,8 @@ from stories.models import (
 )
 from stories.prompt_ledger import MANUAL_KIND
 from stories.summaries import DepartmentSummary, ResonatedStory, Summary, ThemeSummary, compare
-from tests.fakes.bot_connector import ConnectorCall, FakeBotConnector
-from tests.teams.test_teams_bot import TENANT, Harness, _card
+from tests.fakes.bot_connector import ConnectorCall
+from tests.teams.test_teams_bot import TENANT, Harness, _card, serve_teams, teams_settings
 from tests.teams.test_teams_package import _errors, _validator
 from tests.test_summaries import build_world
 
@@ -73,18 +75,8 @@ def start(engine: Engine, clock: FixedClock) -> Start:
     @contextlib.asynccontextmanager
     async def run(**overrides: Any) -> AsyncIterator[Harness]:
         options: dict[str, Any] = {"teams_cx_leads": ["aad-lena"], **overrides}
-        settings = load_settings(_env_file=None, teams_allow_anonymous=True, **options)
-        runtime = build_runtime(settings, engine=engine, clock=clock)
-        async with FakeBotConnector() as connector:
-            runner = web.AppRunner(build_web_app(runtime, platforms=[TeamsPlatform(runtime)]))
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            try:
-                yield Harness(f"http://127.0.0.1:{port}", runtime, connector, engine)
-            finally:
-                await runner.cleanup()
+        async with serve_teams(teams_settings(**options), engine, clock) as harness:
+            yield harness
 
     return run
 
@@ -260,8 +252,8 @@ async def test_department_link_in_a_channel_then_prompt_now(start: Start) -> Non
             [delivery] = session.exec(select(PromptDelivery)).all()
             saved = {c.conversation_id: c.reference for c in session.exec(select(ChatConversation))}
     assert "department link Finance" in str(unlinked["body"])
-    assert "team channel" in str(in_chat["body"])
-    assert "Channel linked" in str(linked["body"])
+    assert "department's channel" in str(in_chat["body"])
+    assert "Linked Finance" in str(linked["body"])
     channel = "19:finance@thread.tacv2"
     assert _departments(teams)["Finance"].teams_conversation_id == channel
     assert saved[channel]["conversation"]["id"] == channel  # a new thread, not a reply
@@ -382,7 +374,7 @@ async def test_a_new_channel_story_is_posted_to_the_stories_channel(start: Start
     assert card["actions"][0]["data"]["sightline"] == "resonate"
     assert after_private == 4  # help, story reply, channel post, private story reply
     assert stories == {
-        "The courier left her parcel in the rain": f"teams:{target}:reply-3",
+        "The courier left her parcel in the rain": f"{target}|reply-3",
         "A private chat story that stays private here": None,
     }
     assert "1 resonate" in str(_card(teams.connector.updates[-1])["body"])
@@ -415,9 +407,7 @@ async def test_scheduler_posts_digest_and_notices_to_the_leads_conversation(star
         await _say(teams, "department add Gone")
         _link(teams, "Gone", "19:gone@thread.tacv2")  # a channel the bot was never added to
         failed = await _say(teams, "prompt now Gone")
-        sender = build_prompt_sender(teams.runtime)
-        assert sender is not None
-        report = await PromptScheduler(teams.runtime, {"teams": sender}).sweep_once()
+        report = await PromptScheduler(teams.runtime, teams.sightline.senders).sweep_once()
         to_leads = [c for c in teams.connector.replies if c.conversation_id == LEADS["id"]][1:]
         image = await _png(teams, _chart_path(_digest(to_leads)))
         with Session(teams.engine) as session:
@@ -473,16 +463,20 @@ def test_a_huge_summary_card_stays_under_the_limit_and_valid(
 
 
 def test_every_card_is_cut_to_fit_whatever_it_holds() -> None:
-    huge = cards.StoryView(story_id=1, text="🧾" * 50_000, customer_label="Ä" * 120)
-    rows = [
-        cards.DepartmentView(f"Department {i} " + "x" * 60, False, True, "mon 09:00 UTC", False)
+    huge = StoryView(id=1, text="🧾" * 50_000, customer_label="Ä" * 120)
+    rows = tuple(
+        DepartmentRow(
+            name=f"Department {i} " + "x" * 60, channel="c", schedule="mon 09:00 UTC", state=""
+        )
         for i in range(2_000)
-    ]
+    )
     for card in (
-        cards.story_card(huge),
-        cards.search_results_card("refund", [huge] * 5, has_more=True),
-        cards.departments_card(rows),
-        cards.fit(cards.notice_card("🧾" * 40_000)),
+        story_cards.story_card(huge),
+        story_cards.search_card(
+            SearchReply(query="refund", heading="h", stories=(huge,) * 5, next_offset=5)
+        ),
+        story_cards.departments_card(DepartmentsView(title="Departments", rows=rows, empty="")),
+        story_cards.notice_card(Notice(text="🧾" * 40_000)),
     ):
         fitted = cards.fit(card)
         _valid(fitted)

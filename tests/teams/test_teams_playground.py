@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from bot.app import Sightline, build_sightline
 from bot.cli.app import app
 from bot.cli.playground import (
     FOLDER,
@@ -45,12 +46,8 @@ from bot.cli.playground import (
     ensure_installed,
     environment,
 )
-from bot.delivery import build_senders
-from bot.runtime import Runtime, build_runtime
 from bot.scheduler import PromptScheduler
-from bot.server import build_web_app
 from bot.settings import load_settings
-from bot.teams import TeamsPlatform
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
 from stories.departments import DepartmentSpec, add_department
@@ -130,16 +127,20 @@ def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]
 
 
 @pytest.fixture
-async def bot(playground: Playground, engine: Engine, clock: FixedClock) -> AsyncIterator[Runtime]:
+async def bot(
+    playground: Playground, engine: Engine, clock: FixedClock
+) -> AsyncIterator[Sightline]:
     """Sightline in anonymous Teams mode where the Playground expects it."""
     # The Playground's user is a CX lead by UPN, which the bot reads from the Playground's roster.
     lead = playground.config["currentUser"]["userPrincipleName"]  # (sic) its key
-    settings = load_settings(_env_file=None, teams_allow_anonymous=True, teams_cx_leads=[lead])
-    runtime = build_runtime(settings, engine=engine, clock=clock)
-    runner = web.AppRunner(build_web_app(runtime, platforms=[TeamsPlatform(runtime)]))
+    settings = load_settings(
+        _env_file=None, teams_allow_anonymous=True, teams_cx_leads=[lead], prompts_enabled=False
+    )
+    sightline = build_sightline(settings, engine=engine, clock=clock)
+    runner = web.AppRunner(sightline.web_app())
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", playground.bot_port).start()
-    yield runtime
+    yield sightline
     await runner.cleanup()
 
 
@@ -211,7 +212,7 @@ def says(*fragments: str) -> Callable[[dict[str, Any]], bool]:
 
 
 @pytest.fixture
-async def client(playground: Playground, bot: Runtime) -> AsyncIterator[Client]:
+async def client(playground: Playground, bot: Sightline) -> AsyncIterator[Client]:
     async with aiohttp.ClientSession() as http:
         ws = await http.ws_connect(f"{playground.url}/_ws_conversation/v1/conversations/stream")
         events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -288,7 +289,7 @@ async def test_story_is_captured_redacted_and_found_by_search(
 
 
 async def test_prompt_reaches_a_team_channel_and_the_answer_is_stored(
-    client: Client, playground: Playground, bot: Runtime, engine: Engine
+    client: Client, playground: Playground, bot: Sightline, engine: Engine
 ) -> None:
     channel = playground.general_channel
     await client.install(channel)
@@ -301,7 +302,7 @@ async def test_prompt_reaches_a_team_channel_and_the_answer_is_stored(
     # A CX lead adds the department and links it from its channel, as the README tells.
     for said, confirmation in [
         ("department add Finance", "Added Finance"),
-        ("department link Finance", "Channel linked"),
+        ("department link Finance", "Linked Finance"),
     ]:
         posted = await client.say(channel, said, mention_bot=True)
         await client.expect("createMessage", posted["postConversationId"], says(confirmation))
@@ -312,7 +313,7 @@ async def test_prompt_reaches_a_team_channel_and_the_answer_is_stored(
     assert department.teams_conversation_id == channel  # the channel, not the thread
 
     # What `sightline prompts send Finance` does: the scheduler's manual send, via the ledger.
-    outcome = await PromptScheduler(bot, build_senders(bot)).send_now(
+    outcome = await PromptScheduler(bot.runtime, bot.senders).send_now(
         department_id=department.id or 0
     )
     assert (outcome.status, outcome.reason) == (DeliveryStatus.SENT, None)
@@ -334,9 +335,10 @@ async def test_prompt_reaches_a_team_channel_and_the_answer_is_stored(
             "value": {**send["data"], answer_box["id"]: answer},
         },
     )
-    updated = await client.expect("updateMessage", channel, says("Thank you"))
-    assert updated["messageId"] == prompt["messageId"]  # the prompt card itself is replaced
-    assert "write to [email] and we will pay her today" in texts(card_of(updated))
+    # The answer is a reply in the prompt's thread; the card stays for everyone else.
+    thread = f"{channel};messageid={prompt['messageId']}"
+    replied = await client.expect("createMessage", thread, says("answered"))
+    assert "write to [email] and we will pay her today" in texts(card_of(replied))
     with Session(engine) as session:
         [stored] = session.exec(select(PromptAnswer)).all()
         member = session.get(Member, stored.member_id)
@@ -402,7 +404,7 @@ async def test_save_as_customer_story_message_action(
 
 
 async def test_uninstalling_from_the_team_stops_prompts_to_its_channel(
-    client: Client, playground: Playground, bot: Runtime, engine: Engine
+    client: Client, playground: Playground, bot: Sightline, engine: Engine
 ) -> None:
     channel = playground.general_channel
     await client.install(channel)
@@ -415,8 +417,8 @@ async def test_uninstalling_from_the_team_stops_prompts_to_its_channel(
     with Session(engine) as session:
         capture_story(
             session=session,
-            clock=bot.clock,
-            redactor=bot.redactor,
+            clock=bot.runtime.clock,
+            redactor=bot.runtime.redactor,
             draft=StoryDraft(
                 workspace_id=saved.workspace_id,
                 text="A customer waited on hold for forty minutes to change her address.",
@@ -426,7 +428,7 @@ async def test_uninstalling_from_the_team_stops_prompts_to_its_channel(
         )
         department = add_department(
             session=session,
-            clock=bot.clock,
+            clock=bot.runtime.clock,
             workspace_id=saved.workspace_id,
             spec=DepartmentSpec(name="Legal", teams_conversation_id=channel),
         )
@@ -446,7 +448,7 @@ async def test_uninstalling_from_the_team_stops_prompts_to_its_channel(
 
     await eventually(engine, forgotten)
 
-    outcome = await PromptScheduler(bot, build_senders(bot)).send_now(
+    outcome = await PromptScheduler(bot.runtime, bot.senders).send_now(
         department_id=department.id or 0
     )
     assert outcome.status is DeliveryStatus.FAILED

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, col, select
+from tenacity import wait_exponential_jitter
 
 from bot.scheduler import PromptScheduler
-from bot.teams import build_prompt_sender
 from stories.capture import StoryDraft, capture_story
 from stories.departments import DepartmentSpec, add_department
 from stories.models import (
@@ -57,8 +57,7 @@ def _seed(teams: Harness) -> int:
 
 
 async def _send_now(teams: Harness, department_id: int) -> tuple[int, DeliveryStatus, str]:
-    sender = build_prompt_sender(teams.runtime)
-    assert sender is not None
+    sender = teams.sightline.senders["teams"]
     outcome = await PromptScheduler(teams.runtime, {"teams": sender}).send_now(
         department_id=department_id
     )
@@ -83,6 +82,7 @@ async def test_prompt_is_posted_proactively_and_answered_on_the_card(teams: Harn
     delivery_id, status, _ = await _send_now(teams, _seed(teams))
     assert status is DeliveryStatus.SENT
     prompt = teams.connector.replies[-1]
+    prompt_id = prompt.response_id
     assert prompt.conversation_id == CHANNEL["id"]
     card = _card(prompt)
     assert "florist" in str(card["body"])
@@ -97,7 +97,11 @@ async def test_prompt_is_posted_proactively_and_answered_on_the_card(teams: Harn
             value={"sightline": "answer", "delivery_id": delivery_id, "answer": answer},
         )
     )
-    assert "Thank you" in str(_card(teams.connector.updates[-1])["body"])
+    # The answer is a reply in the prompt's thread; the card stays for the others to answer.
+    reply = teams.connector.replies[-1]
+    assert reply.conversation_id == f"{CHANNEL['id']};messageid={prompt_id}"
+    assert "email me at [email] and we can go daily." in str(_card(reply)["body"])
+    assert teams.connector.updates == []
     with Session(teams.engine) as session:
         [stored] = session.exec(select(PromptAnswer)).all()
     assert stored.text.endswith("email me at [email] and we can go daily.")
@@ -138,9 +142,10 @@ async def test_removing_the_bot_forgets_the_conversation(teams: Harness) -> None
 async def test_throttled_sends_are_retried_after_a_pause(
     teams: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.teams
+    from handlers.teams import sender
 
-    monkeypatch.setattr(bot.teams, "BACKOFF", 0.01)  # the real first pause is half a second
+    # The real first pause is half a second.
+    monkeypatch.setattr(sender, "_backoff", wait_exponential_jitter(initial=0.01, jitter=0.01))
     await teams.post(teams.activity(text="help", conversation=CHANNEL))
     department_id = _seed(teams)
     teams.connector.fail_next(429, times=2, retry_after=0)
@@ -168,8 +173,7 @@ async def test_department_roster_is_read_from_the_channel_page_by_page(teams: Ha
     bot = {"id": "28:bot", "name": "Sightline"}
     teams.connector.rosters[CHANNEL["id"]] = [*people[:3], bot, *people[3:]]
     teams.connector.page_limit = 3
-    sender = build_prompt_sender(teams.runtime)
-    assert sender is not None
+    sender = teams.sightline.senders["teams"]
     scheduler = PromptScheduler(teams.runtime, {"teams": sender})
 
     assert await scheduler.refresh_rosters(department_id=department_id) == {"Finance": True}
@@ -187,8 +191,7 @@ async def test_department_roster_is_read_from_the_channel_page_by_page(teams: Ha
 async def test_an_unreadable_channel_flags_the_roster(teams: Harness) -> None:
     await teams.post(teams.activity(text="help", conversation=CHANNEL))
     department_id = _seed(teams)  # the fake connector knows no roster for it: 404
-    sender = build_prompt_sender(teams.runtime)
-    assert sender is not None
+    sender = teams.sightline.senders["teams"]
     scheduler = PromptScheduler(teams.runtime, {"teams": sender})
 
     assert await scheduler.refresh_rosters(department_id=department_id) == {"Finance": False}

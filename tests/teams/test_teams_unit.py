@@ -11,24 +11,37 @@ from typing import Any
 
 import pytest
 from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+)
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.runtime import build_runtime
-from bot.settings import load_settings
-from bot.teams import SightlineTeamsBot
+from bot.app import build_sightline
+from bot.teams import TeamsPlatform
 from stories.clock import FixedClock
 from stories.models import SourceKind, Story
+from tests.teams.test_teams_bot import teams_settings
 
 Inspector = Callable[[Activity, str], None]
 
 
 @pytest.fixture
 def adapter(engine: Engine, clock: FixedClock) -> TestAdapter:
-    settings = load_settings(_env_file=None, teams_allow_anonymous=True)
-    bot = SightlineTeamsBot(build_runtime(settings, engine=engine, clock=clock))
-    return TestAdapter(bot.on_turn)
+    """The app's own Teams bot, in a personal chat with one user."""
+    sightline = build_sightline(teams_settings(), engine=engine, clock=clock)
+    [platform] = sightline.platforms
+    assert isinstance(platform, TeamsPlatform)
+    personal = Activity(
+        channel_id="test",
+        service_url="https://test.com",
+        from_property=ChannelAccount(id="user1", name="User1"),
+        recipient=ChannelAccount(id="bot", name="Bot"),
+        conversation=ConversationAccount(id="Convo1", conversation_type="personal"),
+    )
+    return TestAdapter(platform.bot.on_turn, template_or_conversation=personal)
 
 
 def texts(node: Any) -> str:
@@ -57,7 +70,7 @@ def card_showing(*fragments: str, absent: tuple[str, ...] = ()) -> Inspector:
     return inspect
 
 
-HELP = card_showing("story <text>", "search <words>", "random", "help")
+HELP = card_showing("story <what happened>", "search <words>", "random", "help")
 
 
 def stories(engine: Engine) -> list[tuple[str, SourceKind]]:
@@ -94,10 +107,10 @@ async def test_command_word_is_case_insensitive_and_the_story_is_kept_as_written
     assert stories(engine) == [(text, SourceKind.TEAMS_MESSAGE)]
 
 
-async def test_story_without_text_explains_what_to_write(
-    adapter: TestAdapter, engine: Engine
-) -> None:
-    await adapter.test("story", card_showing("Write what happened", absent=("Story saved",)))
+async def test_story_without_text_offers_the_form(adapter: TestAdapter, engine: Engine) -> None:
+    await adapter.test(
+        "story", card_showing("What happened to the customer?", absent=("Story saved",))
+    )
     assert stories(engine) == []
 
 
@@ -108,7 +121,7 @@ async def test_search_with_no_results_says_so(adapter: TestAdapter) -> None:
     )
     await flow.test(
         "search invoice",
-        card_showing("Stories matching “invoice”", "No stories match.", absent=("courier",)),
+        card_showing("No stories match “invoice”.", absent=("courier",)),
     )
 
 
@@ -119,9 +132,15 @@ async def test_search_finds_word_forms(adapter: TestAdapter) -> None:
     await flow.test("search refunds", card_showing("Her refund arrived three weeks late"))
 
 
-async def test_random_with_no_shared_story_invites_one(adapter: TestAdapter) -> None:
-    # A personal chat's stories stay private, so they never come up at random.
+async def test_random_with_no_story_invites_one(adapter: TestAdapter) -> None:
+    await adapter.test("random", card_showing("No stories yet", "story <what happened>"))
+
+
+async def test_random_in_a_personal_chat_may_show_the_tellers_own_private_story(
+    adapter: TestAdapter,
+) -> None:
+    # Told in a personal chat, the story is private to its teller, who may read it there.
     flow = await adapter.test(
         "story A private note about a customer who waited on hold", card_showing("Story saved")
     )
-    await flow.test("random", card_showing("No stories yet"))
+    await flow.test("random", card_showing("waited on hold"))

@@ -1,4 +1,4 @@
-"""Line-of-sight prompts in Slack: the sender the scheduler uses, and the answer listeners.
+"""Line-of-sight prompts in Slack: the sender the scheduler uses to post them.
 
 The scheduler (bot/scheduler.py) owns timing and the exactly-once ledger; this module only
 talks to Slack. Each prompt post carries Slack message metadata with its delivery id, so a
@@ -11,34 +11,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
 
 from handlers.slack import prompt_cards as cards
-from handlers.slack.renderers import block_dicts
+from handlers.slack.blocks import block_dicts, fallback
 from handlers.slack.summary_blocks import summary_blocks, summary_text
-from stories.answers import (
-    author_notice,
-    mark_not_relevant,
-    record_answer,
-    set_author_notifications,
-)
-from stories.clock import Clock
 from stories.digest import DigestMessage, LeadsNotice
-from stories.errors import SightlineError
-from stories.models import Member, Platform, PromptTemplate, Story
-from stories.prompt_ledger import get_delivery
-from stories.prompts import AuthorNotice, PromptMessage, ReminderMessage
-from stories.redaction import Redactor
-from stories.workspaces import ensure_member, ensure_workspace
+from stories.models import Platform
+from stories.prompts import PromptMessage, ReminderMessage
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-Run = Callable[[Callable[[Session], T]], Awaitable[T]]
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 
 # Errors after which retrying the same channel cannot help; said in words leads understand.
@@ -113,18 +98,8 @@ class SlackPromptSender:
             client,
             channel=channel,
             thread_ts=ts,
-            text=reminder.text,
+            text=fallback(reminder.text),
             blocks=block_dicts(cards.reminder_blocks(reminder.text)),
-        )
-
-    async def notify_author(self, *, notice: AuthorNotice) -> None:
-        client = await self._client_for(notice.workspace_external_id)
-        opened = await client.conversations_open(users=notice.author_platform_user_id)
-        await self._post(
-            client,
-            channel=opened["channel"]["id"],
-            text=f"{notice.department_name} reflected on your customer story",
-            blocks=block_dicts(cards.author_notice_blocks(notice)),
         )
 
     async def send_digest(self, *, digest: DigestMessage) -> str:
@@ -134,7 +109,7 @@ class SlackPromptSender:
         response = await self._post(
             client,
             channel=digest.destination,
-            text="Weekly digest · " + summary_text(digest.summary),
+            text=fallback("Weekly digest · " + summary_text(digest.summary)),
             blocks=block_dicts(summary_blocks(digest.summary, chart_note=note)),
         )
         ref = f"{response['channel']}:{response['ts']}"
@@ -166,7 +141,7 @@ class SlackPromptSender:
         response = await self._post(
             client,
             channel=notice.destination,
-            text=notice.text,
+            text=fallback(notice.text),
             blocks=block_dicts(cards.reminder_blocks(notice.text)),
         )
         return f"{response['channel']}:{response['ts']}"
@@ -229,141 +204,3 @@ def _failure(exc: SlackApiError) -> Exception:
     if error in PERMANENT:
         return SlackDeliveryError(f"{PERMANENT[error]} ({error})")
     return exc
-
-
-class PromptListeners:
-    """Answer, "Not relevant to us" and the author's "stop these messages" button."""
-
-    def __init__(
-        self, *, run: Run[Any], clock: Clock, redactor: Redactor, sender: SlackPromptSender
-    ) -> None:
-        self._run = run
-        self._clock = clock
-        self._redactor = redactor
-        self._sender = sender
-
-    def register(self, app: AsyncApp, guard: Callable[[Any], Any]) -> None:
-        app.action(cards.ANSWER_ACTION)(guard(self.answer_clicked))
-        app.action(cards.NOT_RELEVANT_ACTION)(guard(self.not_relevant_clicked))
-        app.action(cards.NOTICES_OFF_ACTION)(guard(self.notices_off_clicked))
-        app.view_submission(cards.ANSWER_CALLBACK)(guard(self.answer_submitted))
-
-    def _member(self, session: Session, body: dict[str, Any]) -> Member:
-        team = body.get("team") or {}
-        user = body["user"]
-        team_id = team.get("id") or user.get("team_id", "")
-        workspace = ensure_workspace(
-            session=session,
-            clock=self._clock,
-            platform=Platform.SLACK,
-            external_id=team_id,
-            name=team.get("domain") or team_id,
-        )
-        return ensure_member(
-            session=session,
-            clock=self._clock,
-            workspace_id=workspace.id or 0,
-            platform_user_id=user["id"],
-        )
-
-    async def answer_clicked(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        await ack()
-        delivery_id = int(action["value"])
-
-        def load(session: Session) -> tuple[str, str]:
-            delivery = get_delivery(session=session, delivery_id=delivery_id)
-            template = session.get(PromptTemplate, delivery.template_id or 0)
-            story = session.get(Story, delivery.story_id or 0)
-            return (template.text if template else "Your answer"), (story.text if story else "")
-
-        question, story_text = await self._run(load)
-        await client.views_open(
-            trigger_id=body["trigger_id"],
-            view=cards.answer_modal(
-                delivery_id=delivery_id, question=question, story_text=story_text
-            ),
-        )
-
-    async def answer_submitted(
-        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        delivery_id = int(view["private_metadata"])
-        text = view["state"]["values"][cards.ANSWER_BLOCK][cards.ANSWER_INPUT].get("value") or ""
-
-        def store(session: Session) -> tuple[int, bool, str, str | None, AuthorNotice | None]:
-            member = self._member(session, body)
-            result = record_answer(
-                session=session,
-                clock=self._clock,
-                redactor=self._redactor,
-                delivery_id=delivery_id,
-                member=member,
-                text=text,
-            )
-            delivery = get_delivery(session=session, delivery_id=delivery_id)
-            answer_id = result.answer.id or 0
-            notice = author_notice(session=session, answer_id=answer_id) if result.created else None
-            return answer_id, result.created, result.answer.text, delivery.message_ref, notice
-
-        try:
-            _, created, stored_text, message_ref, notice = await self._run(store)
-        except SightlineError as exc:
-            await ack(response_action="errors", errors={cards.ANSWER_BLOCK: str(exc)})
-            return
-        await ack()
-        if message_ref:
-            channel, _, ts = message_ref.partition(":")
-            user_id = body["user"]["id"]
-            await client.chat_postMessage(
-                channel=channel,
-                thread_ts=ts,
-                text=f"<@{user_id}> answered",
-                blocks=block_dicts(
-                    cards.answer_posted(
-                        user_id=user_id, answer_text=stored_text, edited=not created
-                    )
-                ),
-            )
-        if notice is not None:
-            try:
-                await self._sender.notify_author(notice=notice)
-            except Exception:  # the answer is stored; a failed DM must not hide that
-                logger.exception("could not tell the author of story %s", notice.story_id)
-
-    async def not_relevant_clicked(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        delivery_id = int(action["value"])
-
-        def mark(session: Session) -> None:
-            member = self._member(session, body)
-            mark_not_relevant(
-                session=session, clock=self._clock, delivery_id=delivery_id, member=member
-            )
-
-        await self._run(mark)
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text="Thanks: stories like this one will come to your department less often.",
-        )
-
-    async def notices_off_clicked(
-        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-
-        def switch_off(session: Session) -> None:
-            member = self._member(session, body)
-            set_author_notifications(
-                session=session, clock=self._clock, member_id=member.id or 0, enabled=False
-            )
-
-        await self._run(switch_off)
-        await respond(
-            replace_original=False,
-            text="Done: you will no longer hear when other departments reflect on your stories.",
-        )

@@ -1,0 +1,85 @@
+"""Adaptive Cards for line-of-sight prompts, answers in their thread, and the storyteller's
+notice (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.teams.cards import Card, adaptive_card, cut, submit, text_block
+from stories.conversation import texts
+from stories.conversation.views import AnswerPost, AuthorNoticeView
+from stories.prompts import PromptMessage
+
+ANSWER_INPUT = "answer"
+
+
+def prompt_card(message: PromptMessage) -> Card:
+    """The prompt: the story, the question, an answer box, Send answer and Not relevant.
+
+    The card stays as it is when someone answers, so everyone in the department can answer
+    it; each answer arrives as a reply in the card's thread.
+    """
+    facts = []
+    if message.customer_label:
+        facts.append({"title": texts.LABELS["customer"], "value": message.customer_label})
+    if message.touchpoint:
+        facts.append({"title": texts.LABELS["touchpoint"], "value": message.touchpoint})
+    body: list[dict[str, Any]] = [
+        text_block(f"Line of sight: {message.department_name}", weight="Bolder", size="Medium"),
+        text_block("A real customer story:", isSubtle=True),
+        text_block(cut(message.story_text)),
+    ]
+    if facts:
+        body.append({"type": "FactSet", "facts": facts})
+    if message.permalink:
+        body.append(text_block(f"[Where it was told]({message.permalink})", size="Small"))
+    body += [
+        text_block(message.question, weight="Bolder"),
+        {
+            "type": "Input.Text",
+            "id": ANSWER_INPUT,
+            "isMultiline": True,
+            "maxLength": 3000,
+            "placeholder": texts.ANSWER_PLACEHOLDER,
+        },
+        text_block(texts.ANSWER_HINT, isSubtle=True, size="Small"),
+    ]
+    if message.answer_by:
+        until = f"Answers welcome until {message.answer_by:%a %d %b, %H:%M} UTC."
+        body.append(text_block(until, isSubtle=True, size="Small"))
+    actions = [
+        submit(texts.ANSWER_SUBMIT, {"sightline": "answer", "delivery_id": message.delivery_id}),
+        submit(
+            "Not relevant to us", {"sightline": "not_relevant", "delivery_id": message.delivery_id}
+        ),
+    ]
+    fallback = f"A customer story for {message.department_name}: {message.question}"
+    return adaptive_card(body, actions, fallback_text=fallback)
+
+
+def answer_card(answer: AnswerPost) -> Card:
+    """An answer as a reply in the prompt's thread."""
+    who = answer.answerer_name or "Someone"
+    line = texts.answer_line(who, edited=answer.edited)
+    return adaptive_card(
+        [text_block(line, weight="Bolder"), text_block(cut(answer.text, 3000))],
+        fallback_text=f"{line} {cut(answer.text, 200)}",
+    )
+
+
+def author_notice_card(notice: AuthorNoticeView) -> Card:
+    """The storyteller's message, kept up to date as the department answers."""
+    body: list[dict[str, Any]] = [
+        text_block(texts.author_notice_intro(notice.department), weight="Bolder"),
+        text_block(f"“{notice.story_excerpt}”", isSubtle=True),
+        text_block(texts.AUTHOR_NOTICE_ANSWERS, weight="Bolder"),
+        *(text_block(f"“{cut(answer, 1200)}”") for answer in notice.answers),
+    ]
+    if notice.permalink:
+        body.append(text_block(f"[Where you told it]({notice.permalink})", size="Small"))
+    actions = [submit(notice.opt_out, {"sightline": "notices_off"})]
+    return adaptive_card(body, actions, fallback_text=notice.title)
+
+
+def reminder_card(text: str) -> Card:
+    return adaptive_card([text_block(text)], fallback_text=text)

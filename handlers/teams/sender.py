@@ -1,0 +1,257 @@
+"""Proactive Teams messages: prompts, replies in a prompt's thread, the storyteller's notice,
+the leads' digest and notices, and department rosters.
+
+Teams needs a conversation reference saved from an earlier turn to post unprompted (the
+core keeps them, see ``stories.conversation.places``). Sends keep to about seven a second per
+conversation and retry what Teams asks bots to retry (412, 429, 502, 504), after its
+``Retry-After`` or with jittered exponential backoff (tenacity); any other refusal fails at
+once with its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, Attachment, ConversationReference
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from handlers.teams.cards import CARD_TYPE, Card, fit
+from handlers.teams.insights import summary_reply
+from handlers.teams.ports import ChartUrls
+from handlers.teams.prompt_cards import prompt_card, reminder_card
+from stories.conversation import places
+from stories.conversation.context import CoreEnv
+from stories.digest import DigestMessage, LeadsNotice
+from stories.models import Platform
+from stories.prompts import PromptMessage, ReminderMessage
+
+logger = logging.getLogger(__name__)
+ROSTER_PAGE_SIZE = 500  # Teams' largest page of members
+RETRYABLE = {412, 429, 502, 504}  # what Teams asks bots to retry, with backoff
+SEND_ATTEMPTS = 5
+SEND_INTERVAL = 1 / 7
+BACKOFF = 0.5  # seconds before the first retry when Teams gives no Retry-After
+THREAD = ";messageid="
+
+
+class TeamsDeliveryError(Exception):
+    """Teams cannot take a post for this destination; the message says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def card_activity(card: Card) -> Activity:
+    """A message carrying one card, cut to fit; its fallback text shows in notifications."""
+    fitted = fit(card)
+    activity = MessageFactory.attachment(Attachment(content_type=CARD_TYPE, content=fitted))
+    if fitted.get("fallbackText"):
+        activity.summary = fitted["fallbackText"]
+    return activity
+
+
+def thread_of(conversation: str, activity_id: str) -> str:
+    """The conversation id of a post's thread in a channel, which replies are posted to."""
+    return conversation if THREAD in conversation else f"{conversation}{THREAD}{activity_id}"
+
+
+def http_status(exc: BaseException) -> tuple[int | None, float | None]:
+    """The HTTP status and Retry-After (seconds) of a failed connector call, if known."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    headers = getattr(response, "headers", None) or {}
+    raw = headers.get("Retry-After")
+    try:
+        retry_after = float(str(raw)) if raw else None
+    except ValueError:
+        retry_after = None
+    return (int(status) if status is not None else None), retry_after
+
+
+def _retryable(exc: BaseException) -> bool:
+    return http_status(exc)[0] in RETRYABLE
+
+
+_backoff = wait_exponential_jitter(initial=BACKOFF, jitter=BACKOFF)
+
+
+def _wait(state: RetryCallState) -> float:
+    """Teams' own Retry-After when it gives one, else jittered exponential backoff."""
+    failure = state.outcome.exception() if state.outcome else None
+    retry_after = http_status(failure)[1] if failure else None
+    return retry_after if retry_after is not None else float(_backoff(state))
+
+
+class TeamsSender:
+    """Every proactive post, built once per process and shared by the bot and the scheduler."""
+
+    platform = Platform.TEAMS.value
+
+    def __init__(
+        self, core: CoreEnv, adapter: CloudAdapter, app_id: str, *, charts: ChartUrls | None
+    ) -> None:
+        self.core = core
+        self.adapter = adapter
+        self.app_id = app_id
+        self.charts = charts
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    async def _reference(self, key: str) -> ConversationReference:
+        """The saved reference of a conversation (a thread: of its channel, pointed at it)."""
+        channel, _, root = key.partition(THREAD)
+        saved = await asyncio.to_thread(places.reference_of, env=self.core, key=channel)
+        if saved is None:
+            raise TeamsDeliveryError(
+                "Sightline has not been added to this Teams conversation (or was removed): "
+                "add the app to the channel, then mention @Sightline there once"
+            )
+        reference = ConversationReference.deserialize(saved)
+        if root:
+            reference.conversation.id = key
+        return reference
+
+    async def _turn(
+        self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[None]]
+    ) -> None:
+        """Run ``work`` in a proactive turn and raise what it raised.
+
+        The adapter is shared with the bot, whose turn-error handler would otherwise swallow
+        a refused send (and answer the channel "sorry"): the caller must see the failure.
+        """
+        failures: list[Exception] = []
+
+        async def guarded(context: TurnContext) -> None:
+            try:
+                await work(context)
+            except Exception as exc:  # noqa: BLE001 - re-raised below, outside the pipeline
+                failures.append(exc)
+
+        await self.adapter.continue_conversation(reference, guarded, self.app_id)
+        if failures:
+            raise failures[0]
+
+    async def _continue(self, key: str, work: Callable[[TurnContext], Awaitable[None]]) -> None:
+        """Run ``work`` in a proactive turn, paced per conversation, retried as Teams asks."""
+        reference = await self._reference(key)
+        channel = key.partition(THREAD)[0]  # a thread shares its channel's pace
+        async with self._locks.setdefault(channel, asyncio.Lock()):
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(SEND_ATTEMPTS),
+                wait=_wait,
+                retry=retry_if_exception(_retryable),
+                reraise=True,
+            )
+            async for attempt in retrying:
+                with attempt:
+                    wait = self._last.get(channel, 0.0) + SEND_INTERVAL - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    try:
+                        await self._turn(reference, work)
+                    finally:
+                        self._last[channel] = time.monotonic()
+
+    async def post(self, key: str, activity: Activity) -> str:
+        """Post into a conversation (or a thread of one); return the new activity's id."""
+        sent: list[str] = []
+
+        async def send(context: TurnContext) -> None:
+            response = await context.send_activity(activity)
+            sent.append(response.id if response is not None and response.id else "")
+
+        await self._continue(key, send)
+        return sent[-1] if sent else ""
+
+    async def update(self, key: str, activity_id: str, activity: Activity) -> None:
+        """Replace an earlier post (a story's card, the storyteller's notice)."""
+        activity.id = activity_id
+
+        async def change(context: TurnContext) -> None:
+            await context.update_activity(activity)
+
+        await self._continue(key, change)
+
+    async def post_card(self, key: str, card: Card) -> str:
+        return await self.post(key, card_activity(card))
+
+    # --- the scheduler's sender ---------------------------------------------------------
+
+    async def send_prompt(self, *, message: PromptMessage) -> str:
+        """Post the prompt; the reference returned is its thread, where answers go."""
+        activity = card_activity(prompt_card(message))
+        activity.channel_data = {"sightline": {"delivery_id": message.delivery_id}}
+        activity_id = await self.post(message.destination, activity)
+        return thread_of(message.destination, activity_id)
+
+    async def find_sent(self, *, message: PromptMessage) -> str | None:
+        # Teams offers a bot no way to list a channel's messages, so an earlier post cannot
+        # be looked for: a crash between Teams accepting a prompt and the ledger recording it
+        # can, rarely, repeat that one prompt.
+        return None
+
+    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
+        """The one nudge, as a reply in the prompt's thread."""
+        thread = thread_of(reminder.prompt.destination, reminder.message_ref)
+        await self.post_card(thread, reminder_card(reminder.text))
+
+    async def send_digest(self, *, digest: DigestMessage) -> str:
+        """The summary card in the leads' conversation, its chart from a signed link.
+
+        ``digest.chart_png`` goes unused: a card can only show a picture by URL, and an
+        inline image would not fit Teams' 28 KB message limit.
+        """
+        card = summary_reply(digest.summary, self.charts, heading="Weekly digest")
+        return await self.post_card(digest.destination, card)
+
+    async def send_leads_notice(self, *, notice: LeadsNotice) -> str:
+        """A short text in the leads' conversation (a prompt that could not be delivered)."""
+        return await self.post(notice.destination, MessageFactory.text(notice.text))
+
+    async def channel_members(self, *, workspace_external_id: str, destination: str) -> list[str]:
+        """Who is in a department's channel (people only, by Azure AD object id). A standard
+        channel's members are its team's members.
+
+        Raises:
+            TeamsDeliveryError: the channel cannot be read; the message says why.
+        """
+        reference = await self._reference(destination)
+        bot_id = reference.bot.id if reference.bot else None
+        members: list[str] = []
+
+        async def read(context: TurnContext) -> None:
+            # A proactive turn's activity has no channelData, on which TeamsInfo would
+            # fail; without a team id it lists the conversation (the channel) itself.
+            context.activity.channel_data = context.activity.channel_data or {}
+            token: str | None = None
+            while True:
+                page = await TeamsInfo.get_paged_members(context, token, ROSTER_PAGE_SIZE)
+                members.extend(
+                    m.aad_object_id or m.id for m in page.members or [] if m.id != bot_id
+                )
+                token = page.continuation_token
+                if not token:
+                    return
+
+        try:
+            await self._turn(reference, read)
+        except Exception as exc:
+            status, _ = http_status(exc)
+            raise TeamsDeliveryError(
+                f"Teams would not list this channel's members (HTTP {status or 'error'}); "
+                "check that Sightline is still installed in the team"
+            ) from exc
+        return members
