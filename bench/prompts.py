@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
+from bot.app import build_senders
 from bot.database import create_db_engine
 from bot.runtime import build_runtime
 from bot.scheduler import PromptScheduler
 from bot.settings import load_settings
-from bot.slack import build_prompt_sender
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
 from stories.models import DeliveryStatus, Department, Platform, PromptDelivery, SourceKind
@@ -82,9 +82,8 @@ async def _run(
             slack_post_rate=ceiling / len(engines),
         )
         runtime = build_runtime(settings, engine=engine, clock=FixedClock(WHEN))
-        sender = build_prompt_sender(runtime)
-        assert sender is not None
-        schedulers.append(PromptScheduler(runtime, {"slack": sender}, instance=f"replica-{n}"))
+        senders = build_senders(runtime)  # what `sightline prompts send` builds
+        schedulers.append(PromptScheduler(runtime, senders, instance=f"replica-{n}"))
     started = time.perf_counter()
     await asyncio.gather(*(s.sweep_once() for s in schedulers))
     elapsed = time.perf_counter() - started

@@ -47,11 +47,10 @@ async def _serve_async(kind: str, fake_url: str, ready: Any, stop: Any) -> None:
     from slack_bolt.async_app import AsyncApp, AsyncBoltContext
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.app import build_sightline
     from bot.database import create_db_engine, upgrade
-    from bot.runtime import build_runtime
-    from bot.server import build_web_app, freeze_long_lived_objects
+    from bot.server import freeze_long_lived_objects
     from bot.settings import load_settings
-    from bot.slack import SlackPlatform
 
     if kind == "sightline":
         folder = Path(tempfile.mkdtemp(prefix="sightline-ack-"))
@@ -64,10 +63,10 @@ async def _serve_async(kind: str, fake_url: str, ready: Any, stop: Any) -> None:
             SLACK_SIGNING_SECRET=SECRET,
             slack_api_url=fake_url,
             slack_stories_channel="C0STORIES",
+            prompts_enabled=False,  # acknowledgements only, as before the composition root
             _env_file=None,
         )
-        runtime = build_runtime(settings, engine=engine)
-        app = build_web_app(runtime, platforms=[SlackPlatform(runtime)])
+        app = build_sightline(settings, engine=engine).web_app()
     else:
         bolt = AsyncApp(
             signing_secret=SECRET, client=AsyncWebClient(token=TOKEN, base_url=fake_url)

@@ -236,3 +236,20 @@ _PLATFORM_NAMES = {
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
 }
+
+
+def slack_mode(settings: Settings) -> str | None:
+    """ "oauth", "single" or None (Slack not configured)."""
+    if settings.slack_signing_secret is None and settings.slack_app_token is None:
+        return None
+    if settings.slack_client_id and settings.slack_client_secret:
+        return "oauth"
+    if settings.slack_bot_token is not None:
+        return "single"
+    return None
+
+
+def teams_configured(settings: Settings) -> bool:
+    """Teams runs with an app id and password, or anonymously for local testing."""
+    has_credentials = bool(settings.teams_app_id and settings.teams_app_password)
+    return has_credentials or settings.teams_allow_anonymous

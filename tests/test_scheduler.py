@@ -13,11 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.database import create_db_engine
-from bot.delivery import notify_author_of_answer
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler import PromptConfig, PromptScheduler, build_prompt_scheduler
+from bot.scheduler import PromptConfig, PromptScheduler
 from bot.settings import load_settings
-from stories.answers import record_answer, set_author_notifications
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
 from stories.departments import DepartmentSpec, add_department, edit_department, set_paused
@@ -31,7 +29,7 @@ from stories.models import (
 )
 from stories.prompt_ledger import claim_occurrence, record_sweep
 from stories.redaction import Redactor
-from stories.workspaces import ensure_member, ensure_workspace
+from stories.workspaces import ensure_workspace
 from tests.fakes.prompt_sender import RecordingSender
 
 # Monday 2 November 2026, 09:00 UTC (GMT in London): prompts are due at 10:00 local.
@@ -402,10 +400,6 @@ async def test_start_and_shutdown_with_the_aiohttp_server(
     assert prompts._scheduler is None  # stopped with the server
 
 
-def test_no_scheduler_without_a_platform_sender(runtime: Runtime) -> None:
-    assert build_prompt_scheduler(runtime) is None
-
-
 def test_config_comes_from_settings(database_url: str) -> None:
     settings = load_settings(
         database_url=database_url, prompt_grace_hours=3, prompt_reminder_after_hours=0
@@ -538,49 +532,3 @@ async def test_moving_the_time_earlier_does_not_fire_at_once(
     clock.advance(days=1)  # 10:01 next day, no sweep since: 09:30 is caught up, 31 min late
     await prompts.sweep_once()
     assert [m.occurrence_at for m in sender.sent] == [datetime(2026, 11, 3, 9, 30, tzinfo=UTC)]
-
-
-async def test_authors_hear_about_answers_unless_they_opt_out(
-    session: Session,
-    clock: FixedClock,
-    redactor: Redactor,
-    runtime: Runtime,
-    slack_ws: Workspace,
-) -> None:
-    department(session, clock, slack_ws, "Finance")
-    author = ensure_member(
-        session=session, clock=clock, workspace_id=slack_ws.id or 0, platform_user_id="UAUTH"
-    )
-    draft = StoryDraft(
-        workspace_id=slack_ws.id or 0,
-        text="Our invoice reached the customer after the late fee did.",
-        source_kind=SourceKind.CLI,
-        touchpoint="invoices",
-        shared=True,
-        author_member_id=author.id,
-    )
-    capture_story(session=session, clock=clock, redactor=redactor, draft=draft)
-    sender = RecordingSender()
-    clock.advance(hours=1)
-    await scheduler(runtime, sender).sweep_once()
-    [message] = sender.sent
-    reader = ensure_member(
-        session=session, clock=clock, workspace_id=slack_ws.id or 0, platform_user_id="UREAD"
-    )
-    answer = record_answer(
-        session=session,
-        clock=clock,
-        redactor=redactor,
-        delivery_id=message.delivery_id,
-        member=reader,
-        text="We send invoices in a nightly batch; the fee job runs first.",
-    ).answer
-    senders = {"slack": sender}
-    assert await notify_author_of_answer(runtime=runtime, senders=senders, answer_id=answer.id or 0)
-    [notice] = sender.notices
-    assert (notice.author_platform_user_id, notice.department_name) == ("UAUTH", "Finance")
-    set_author_notifications(session=session, clock=clock, member_id=author.id or 0, enabled=False)
-    assert not await notify_author_of_answer(
-        runtime=runtime, senders=senders, answer_id=answer.id or 0
-    )
-    assert len(sender.notices) == 1

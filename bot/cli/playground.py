@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.context import STATE
-from bot.settings import Settings
+from bot.settings import Settings, slack_mode
 from stories.errors import SightlineError
 
 app = typer.Typer(
@@ -122,8 +122,6 @@ def local_bot_url(settings: Settings) -> str:
 
 def has_credentials(settings: Settings) -> bool:
     """Slack or Microsoft credentials are configured: `make run` then only serves."""
-    from bot.slack import slack_mode  # imported here, as bot.platforms does
-
     return slack_mode(settings) is not None or bool(settings.teams_app_id)
 
 

@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 from sqlmodel import Session, select
 
+from bot.app import build_senders
 from bot.cli.context import STATE, console, errors, print_json, workspace_for
-from bot.delivery import build_senders
 from bot.scheduler import PromptConfig, PromptScheduler
 from stories.departments import get_department, list_departments
 from stories.errors import NoPromptSenderError

@@ -8,11 +8,9 @@ from typing import Annotated
 import typer
 from aiohttp import web
 
+from bot.app import build_sightline
 from bot.cli.context import STATE
 from bot.database import current_revision, head_revision, upgrade
-from bot.platforms import build_platforms
-from bot.scheduler import build_prompt_scheduler
-from bot.server import build_web_app
 from stories.errors import SightlineError
 
 logger = logging.getLogger("sightline")
@@ -44,10 +42,7 @@ def serve(
     elif current_revision(engine) != head_revision(engine):
         # Several replicas share PostgreSQL; migrating is a deliberate, single step.
         raise SchemaOutOfDateError(current_revision(engine), head_revision(engine))
-    app = build_web_app(runtime, platforms=build_platforms(runtime))
-    scheduler = build_prompt_scheduler(runtime)
-    if scheduler is not None:
-        scheduler.attach(app)  # starts and stops with the server
+    app = build_sightline(settings, runtime=runtime).web_app()
     bind_host, bind_port = host or settings.host, port or settings.port
     if settings.teams_allow_anonymous and not settings.teams_app_id and bind_host not in LOOPBACK:
         # Anonymous Teams trusts whoever posts to /api/messages: fine on a laptop, not on a network.

@@ -16,7 +16,7 @@ unique constraint makes this exactly-once across replicas) and hands it to the p
 """
 
 from bot.scheduler.config import PromptConfig, default_instance_name
-from bot.scheduler.prompt_scheduler import PromptScheduler, build_prompt_scheduler
+from bot.scheduler.prompt_scheduler import PromptScheduler
 from bot.scheduler.report import DeliveryOutcome, SweepReport
 
 __all__ = [
@@ -24,6 +24,5 @@ __all__ = [
     "PromptConfig",
     "PromptScheduler",
     "SweepReport",
-    "build_prompt_scheduler",
     "default_instance_name",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.delivery import PromptSender, build_senders
+from bot.delivery import PromptSender
 from bot.runtime import Runtime
 from bot.scheduler import leads, lifecycle, recovery, reminders, rosters, sweep
 from bot.scheduler.config import PromptConfig, default_instance_name
@@ -144,16 +144,3 @@ class PromptScheduler:
     def attach(self, app: web.Application) -> None:
         """Start with the aiohttp server and stop with it."""
         lifecycle.attach(app, start=self.start, shutdown=self.shutdown)
-
-
-def build_prompt_scheduler(runtime: Runtime, **kwargs: Any) -> PromptScheduler | None:
-    """The scheduler `sightline serve` runs, or None when prompts are off or no platform
-    can send them (logged, so an operator sees why nothing is delivered)."""
-    if not runtime.settings.prompts_enabled:
-        logger.info("Prompts are disabled (SIGHTLINE_PROMPTS_ENABLED=false).")
-        return None
-    senders = build_senders(runtime)
-    if not senders:
-        logger.info("No platform can send prompts yet: the prompt scheduler is not started.")
-        return None
-    return PromptScheduler(runtime, senders, **kwargs)
