@@ -134,28 +134,8 @@ def capture_story(
     redacted = redactor.redact(text)
     if (retried := _retold(session, clock, draft, redacted.text)) is not None:
         return CaptureResult(retried, created=False)
-    department_id = None
-    if draft.author_member_id is not None:
-        author = session.get(Member, draft.author_member_id)
-        department_id = author.department_id if author else None
-    story = Story(
-        workspace_id=draft.workspace_id,
-        text=redacted.text,
-        customer_label=label,
-        touchpoint=touchpoint,
-        emotion=draft.emotion,
-        source_kind=draft.source_kind,
-        source_ref=draft.source_ref,
-        permalink=draft.permalink,
-        author_member_id=draft.author_member_id,
-        captured_by_member_id=draft.captured_by_member_id or draft.author_member_id,
-        department_id=department_id,
-        channel_id=draft.channel_id,
-        channel_private=draft.channel_private,
-        shared=draft.shared,
-        redaction_count=redacted.count + label_redactions,
-        created_at=draft.created_at or clock.now(),
-    )
+    story = _new_story(session, clock, draft, redacted.text, touchpoint, label)
+    story.redaction_count = redacted.count + label_redactions
     try:
         with session.begin_nested():
             session.add(story)
@@ -167,7 +147,7 @@ def capture_story(
                 action="story.captured",
                 subject_type="story",
                 subject_id=story.id,
-                actor_member_id=draft.captured_by_member_id or draft.author_member_id,
+                actor_member_id=story.captured_by_member_id,
                 detail={
                     "source_kind": draft.source_kind.value,
                     "redactions": story.redaction_count,
@@ -181,6 +161,38 @@ def capture_story(
         return CaptureResult(existing, created=False)
     session.commit()  # every field is set here, so no refresh round trip is needed
     return CaptureResult(story, created=True)
+
+
+def _new_story(
+    session: Session,
+    clock: Clock,
+    draft: StoryDraft,
+    text: str,
+    touchpoint: str | None,
+    label: str | None,
+) -> Story:
+    """The row for a validated, redacted draft, with its teller's department of the day."""
+    department_id = None
+    if draft.author_member_id is not None:
+        author = session.get(Member, draft.author_member_id)
+        department_id = author.department_id if author else None
+    return Story(
+        workspace_id=draft.workspace_id,
+        text=text,
+        customer_label=label,
+        touchpoint=touchpoint,
+        emotion=draft.emotion,
+        source_kind=draft.source_kind,
+        source_ref=draft.source_ref,
+        permalink=draft.permalink,
+        author_member_id=draft.author_member_id,
+        captured_by_member_id=draft.captured_by_member_id or draft.author_member_id,
+        department_id=department_id,
+        channel_id=draft.channel_id,
+        channel_private=draft.channel_private,
+        shared=draft.shared,
+        created_at=draft.created_at or clock.now(),
+    )
 
 
 def _retold(session: Session, clock: Clock, draft: StoryDraft, text: str) -> Story | None:

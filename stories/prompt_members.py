@@ -61,6 +61,26 @@ def refresh_roster(
         session.add(roster)
         session.commit()
         return RosterRefresh(readable=False, added=0, removed=0, members=roster.member_count)
+    added, removed = _mark_in_channel(session, clock, department, rows, platform_user_ids)
+    roster.readable, roster.error = True, None
+    session.add(roster)
+    session.commit()
+    members = len(department_members(session=session, department=department))
+    roster.member_count = members
+    session.add(roster)
+    session.commit()
+    return RosterRefresh(readable=True, added=added, removed=removed, members=members)
+
+
+def _mark_in_channel(
+    session: Session,
+    clock: Clock,
+    department: Department,
+    rows: dict[int, DepartmentMember],
+    platform_user_ids: Sequence[str],
+) -> tuple[int, int]:
+    """Mark who is in the channel now and who left; (added, removed)."""
+    now = clock.now()
     seen: set[int] = set()
     added = removed = 0
     for user_id in dict.fromkeys(platform_user_ids):  # unique, in the order given
@@ -93,14 +113,7 @@ def refresh_roster(
             row.in_channel, row.updated_at = False, now
             session.add(row)
             removed += 1
-    roster.readable, roster.error = True, None
-    session.add(roster)
-    session.commit()
-    members = len(department_members(session=session, department=department))
-    roster.member_count = members
-    session.add(roster)
-    session.commit()
-    return RosterRefresh(readable=True, added=added, removed=removed, members=members)
+    return added, removed
 
 
 def set_override(

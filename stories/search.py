@@ -143,40 +143,10 @@ def search_stories(
         filters.append(col(Story.created_at) >= since)
     if until is not None:
         filters.append(col(Story.created_at) <= until)
-
-    # Ranking every match of a common word costs time in proportion to the corpus, so only
-    # the newest RANK_WINDOW matches are ranked: bounded latency, and recent stories are
-    # the ones people look for. Queries with fewer matches are ranked completely.
     if session.get_bind().dialect.name == "sqlite":
-        match = fts5_expression(terms)
-        if slug:
-            # The index narrows by touchpoint too (the exact filter above still applies).
-            match += ' AND touchpoint : "' + slug.replace("-", " ") + '"'
-        candidates = (
-            select(col(Story.id).label("id"), literal_column(_SQLITE_RANK).label("rank"))
-            .select_from(_FTS)
-            .join(Story, col(Story.id) == _FTS.c.rowid)
-            .where(literal_column("story_fts").op("MATCH")(match), *filters)
-            .order_by(_FTS.c.rowid.desc())
-            .limit(RANK_WINDOW)
-            .subquery()
-        )
-        best_first: Any = candidates.c.rank  # bm25: lower is better
-        sign = -1.0
+        candidates, best_first, sign = _sqlite_candidates(terms, filters, slug)
     else:
-        vector: Any = literal_column("story.search_vector")
-        tsquery = func.websearch_to_tsquery(
-            literal_column("'english'::regconfig"), websearch_text(terms)
-        )
-        candidates = (
-            select(col(Story.id).label("id"), func.ts_rank_cd(vector, tsquery).label("rank"))
-            .where(vector.op("@@")(tsquery), *filters)
-            .order_by(col(Story.id).desc())
-            .limit(RANK_WINDOW)
-            .subquery()
-        )
-        best_first = candidates.c.rank.desc()
-        sign = 1.0
+        candidates, best_first, sign = _postgres_candidates(terms, filters)
     statement = (
         select(Story, candidates.c.rank)
         .join(candidates, candidates.c.id == Story.id)
@@ -187,3 +157,46 @@ def search_stories(
     rows = session.exec(statement).all()
     hits = [SearchHit(story=story, score=sign * float(score)) for story, score in rows[:limit]]
     return SearchPage(hits=hits, has_more=len(rows) > limit, query=query, offset=offset)
+
+
+# Ranking every match of a common word costs time in proportion to the corpus, so only the
+# newest RANK_WINDOW matches are ranked: bounded latency, and recent stories are the ones
+# people look for. Queries with fewer matches are ranked completely.
+
+
+def _sqlite_candidates(
+    terms: Sequence[Term], filters: list[ColumnElement[bool]], slug: str | None
+) -> tuple[Any, Any, float]:
+    """FTS5 matches with their bm25 rank (lower is better)."""
+    match = fts5_expression(terms)
+    if slug:
+        # The index narrows by touchpoint too (the exact filter still applies).
+        match += ' AND touchpoint : "' + slug.replace("-", " ") + '"'
+    candidates = (
+        select(col(Story.id).label("id"), literal_column(_SQLITE_RANK).label("rank"))
+        .select_from(_FTS)
+        .join(Story, col(Story.id) == _FTS.c.rowid)
+        .where(literal_column("story_fts").op("MATCH")(match), *filters)
+        .order_by(_FTS.c.rowid.desc())
+        .limit(RANK_WINDOW)
+        .subquery()
+    )
+    return candidates, candidates.c.rank, -1.0
+
+
+def _postgres_candidates(
+    terms: Sequence[Term], filters: list[ColumnElement[bool]]
+) -> tuple[Any, Any, float]:
+    """tsvector matches with their ts_rank_cd (higher is better)."""
+    vector: Any = literal_column("story.search_vector")
+    tsquery = func.websearch_to_tsquery(
+        literal_column("'english'::regconfig"), websearch_text(terms)
+    )
+    candidates = (
+        select(col(Story.id).label("id"), func.ts_rank_cd(vector, tsquery).label("rank"))
+        .where(vector.op("@@")(tsquery), *filters)
+        .order_by(col(Story.id).desc())
+        .limit(RANK_WINDOW)
+        .subquery()
+    )
+    return candidates, candidates.c.rank.desc(), 1.0

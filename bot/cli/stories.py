@@ -286,21 +286,7 @@ def export(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Export stories, prompt answers or engagement as CSV (opens in spreadsheets) or JSON Lines."""
-    if file_format not in ("csv", "jsonl"):
-        raise typer.BadParameter("choose csv or jsonl", param_hint="--format")
-    fmt: Format = "jsonl" if file_format == "jsonl" else "csv"
-    if what not in (*KINDS, "all"):
-        raise typer.BadParameter("choose stories, answers, engagement or all", param_hint="--what")
-    if period is not None and (since or until):
-        raise typer.BadParameter(
-            "give --period or --since/--until, not both", param_hint="--period"
-        )
-    chosen: Period | None = None
-    if period is not None:
-        try:
-            chosen = parse_period(period, now=STATE.runtime.clock.now())
-        except SightlineError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--period") from None
+    fmt, chosen = _export_options(file_format, what, period, since, until)
     start = chosen.start if chosen else _parse_date(since)
     end = chosen.end if chosen else _parse_date(until, end=True)
     if what == "all":
@@ -331,6 +317,27 @@ def export(
                 )
             if target is not None:
                 console.print(f"Exported {count} {kind} rows to {target}.")
+
+
+def _export_options(
+    file_format: str, what: str, period: str | None, since: str | None, until: str | None
+) -> tuple[Format, Period | None]:
+    """The export's format and period, or a usage error naming the option at fault."""
+    if file_format not in ("csv", "jsonl"):
+        raise typer.BadParameter("choose csv or jsonl", param_hint="--format")
+    if what not in (*KINDS, "all"):
+        raise typer.BadParameter("choose stories, answers, engagement or all", param_hint="--what")
+    if period is not None and (since or until):
+        raise typer.BadParameter(
+            "give --period or --since/--until, not both", param_hint="--period"
+        )
+    chosen: Period | None = None
+    if period is not None:
+        try:
+            chosen = parse_period(period, now=STATE.runtime.clock.now())
+        except SightlineError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--period") from None
+    return ("jsonl" if file_format == "jsonl" else "csv"), chosen
 
 
 def _export_target(output: Path | None, name: str) -> Path | None:

@@ -74,6 +74,22 @@ def _text_input(
 
 def capture_modal(form: CaptureForm) -> View:
     """The capture (or edit) form as a modal; errors point at the block ids above."""
+    metadata = dict(form.source)
+    if form.story_id is not None:
+        metadata["story_id"] = form.story_id
+    return View(
+        type="modal",
+        callback_id=EDIT_CALLBACK if form.story_id is not None else CAPTURE_CALLBACK,
+        title=plain(form.title, 24),
+        submit=plain(form.submit, 24),
+        close=plain("Cancel", 24),
+        private_metadata=clip(json.dumps(metadata, separators=(",", ":")), PRIVATE_METADATA_LIMIT),
+        blocks=_inputs(form),
+    )
+
+
+def _inputs(form: CaptureForm) -> list[Block]:
+    """The form's fields, in the same order and with the same rules as Teams' dialog."""
     emotion_options = [Option(value=key, label=label) for key, label in texts.EMOTIONS.items()]
     chosen = form.emotion.value if form.emotion else None
     initial_emotion = next((o for o in emotion_options if o.value == chosen), None)
@@ -132,18 +148,7 @@ def capture_modal(form: CaptureForm) -> View:
             ),
         ),
     ]
-    metadata = dict(form.source)
-    if form.story_id is not None:
-        metadata["story_id"] = form.story_id
-    return View(
-        type="modal",
-        callback_id=EDIT_CALLBACK if form.story_id is not None else CAPTURE_CALLBACK,
-        title=plain(form.title, 24),
-        submit=plain(form.submit, 24),
-        close=plain("Cancel", 24),
-        private_metadata=clip(json.dumps(metadata, separators=(",", ":")), PRIVATE_METADATA_LIMIT),
-        blocks=blocks,
-    )
+    return blocks
 
 
 def read_form(view: dict[str, Any]) -> FormInput:
