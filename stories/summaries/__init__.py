@@ -64,7 +64,8 @@ Modules: :mod:`~stories.summaries.model` (the values), :mod:`~stories.summaries.
 (``build_summary``) over :mod:`~stories.summaries.story_figures`,
 :mod:`~stories.summaries.prompt_figures`, :mod:`~stories.summaries.silo` and
 :mod:`~stories.summaries.quoted` (themes and most resonated, the parts that quote stories),
-and :mod:`~stories.summaries.output` (JSON and Markdown).
+:mod:`~stories.summaries.view` (the summary as people read it, which every renderer maps
+to its format) and :mod:`~stories.summaries.output` (JSON and Markdown).
 """
 
 from __future__ import annotations
@@ -89,17 +90,13 @@ from stories.summaries.model import (
     compare,
     ratio,
 )
-from stories.summaries.output import (
-    SCHEMA_VERSION,
-    format_change,
-    render_summary_text,
-    summary_payload,
-)
+from stories.summaries.output import SCHEMA_VERSION, render_summary_text, summary_payload
 from stories.summaries.quoted import RESONATED_LIMIT, THEME_ANSWERS, THEME_LIMIT, THEME_STORIES
 from stories.summaries.story_figures import EMOTION_SAMPLE, TOUCHPOINT_LIMIT
 
 # The benchmark empties this memo to time a summary over texts never seen before.
 from stories.summaries.story_figures import _inferred_emotion as _inferred_emotion
+from stories.summaries.view import SummaryView, format_change, summary_view
 
 __all__ = [
     "EMOTION_SAMPLE",
@@ -121,6 +118,7 @@ __all__ = [
     "ResonatedStory",
     "SiloIndex",
     "Summary",
+    "SummaryView",
     "ThemeSummary",
     "TouchpointSeries",
     "WeeklySeries",
@@ -130,4 +128,5 @@ __all__ = [
     "ratio",
     "render_summary_text",
     "summary_payload",
+    "summary_view",
 ]

@@ -1,4 +1,4 @@
-"""The summary as JSON (a stable schema) and as Markdown."""
+"""The summary as JSON (a stable schema) and as Markdown (CLI, e-mail, logs)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from stories.periods import Period
-from stories.summaries.model import Change, Number, Summary
+from stories.summaries.model import Summary
+from stories.summaries.view import Line, Metric, SummaryView, summary_view
 
 SCHEMA_VERSION = 1
 
@@ -34,91 +35,39 @@ def summary_payload(summary: Summary) -> dict[str, Any]:
     return {"schema": SCHEMA_VERSION, **body}
 
 
-def format_change(change: Change, *, percent: bool = False) -> str:
-    """ "12 (up 3 from 9)", "40% (down 10 pts from 50%)", "n/a"."""
-
-    def show(v: Number | None) -> str:
-        if v is None:
-            return "n/a"
-        if percent:
-            return f"{v * 100:.0f}%"
-        return f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"
-
-    if change.value is None and change.previous is None:
-        return "n/a"
-    if change.delta is None:
-        return f"{show(change.value)} (previously {show(change.previous)})"
-    if change.direction == "flat":
-        return f"{show(change.value)} (no change)"
-    step = f"{abs(change.delta) * 100:.0f} pts" if percent else show(abs(change.delta))
-    return f"{show(change.value)} ({change.direction} {step} from {show(change.previous)})"
-
-
-def _excerpt(text: str, limit: int = 120) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def render_summary_text(summary: Summary) -> str:
-    """The summary as Markdown-ish plain text (CLI, e-mail, logs)."""
-    scope = f" — {summary.department.name}" if summary.department else ""
-    lines = [
-        f"# Summary for {summary.workspace_name}{scope}",
-        f"{summary.period.label or 'period'}: {summary.period.start:%Y-%m-%d} to "
-        f"{summary.period.end:%Y-%m-%d %H:%M} UTC, compared with the previous period "
-        f"({summary.previous.start:%Y-%m-%d} to {summary.previous.end:%Y-%m-%d %H:%M}).",
-        "",
-        f"- Stories captured: {format_change(summary.stories)}",
-        f"- Prompts sent: {format_change(summary.prompts_sent)}",
-        f"- Answers: {format_change(summary.answers)}",
-        f"- Response rate: {format_change(summary.response_rate, percent=True)}",
-        f"- Participation: {format_change(summary.participation, percent=True)}",
-        f"- Silo index: {format_change(summary.silo.overall, percent=True)}"
-        f" (engagement {format_change(summary.silo.engagement, percent=True)};"
-        f" answers {format_change(summary.silo.answers, percent=True)})",
-    ]
-    if summary.by_source:
-        lines += ["", "## By source"]
-        lines += [f"- {c.key}: {format_change(c.change)}" for c in summary.by_source]
-    if summary.by_touchpoint:
-        lines += ["", "## By touchpoint"]
-        lines += [f"- {c.key}: {format_change(c.change)}" for c in summary.by_touchpoint]
-    lines += ["", "## Top themes" + (" (sampled)" if summary.themes_sampled else "")]
-    if summary.themes:
-        for t in summary.themes:
-            example = f"story {t.example_story_id}: " if t.example_story_id else ""
-            quote = _excerpt(t.example_text)
-            lines.append(f'- {t.phrase}: {format_change(t.count)} — e.g. {example}"{quote}"')
-    else:
-        lines.append("- none yet (themes need a phrase in at least two stories or answers)")
-    if summary.emotions:
-        inferred = (
-            f" ({summary.emotions_inferred} inferred from the text)"
-            if summary.emotions_inferred
-            else ""
-        )
-        lines += ["", f"## Emotion mix{inferred}"]
-        for e in summary.emotions:
-            share = "n/a" if e.share is None else f"{e.share * 100:.0f}%"
-            lines.append(f"- {e.emotion}: {share}, {format_change(e.count)}")
-    if summary.departments:
-        lines += ["", "## Departments"]
-        for d in summary.departments:
-            people = f"{d.members} member{'' if d.members == 1 else 's'}"
-            lines.append(
-                f"- {d.name} ({people}): prompts {format_change(d.prompts_delivered)}; "
-                f"response rate {format_change(d.response_rate, percent=True)}; "
-                f"participation {format_change(d.participation, percent=True)}"
-            )
-    lines += ["", "## Not answering"]
-    lines += [f"- {name}" for name in summary.silent_departments] or [
-        "- every department that was asked has answered"
-    ]
-    if summary.most_resonated:
-        lines += ["", "## Most resonated stories"]
-        for s in summary.most_resonated:
-            lines.append(
-                f"- story {s.story_id} ({s.resonates} resonates, {s.from_other_departments} from "
-                f'other departments): "{_excerpt(s.text)}"'
-            )
+    """The summary as Markdown: every figure and every line (CLI, e-mail, logs)."""
+    return markdown(summary_view(summary, full=True))
+
+
+def markdown(view: SummaryView) -> str:
+    """A view as Markdown."""
+    lines = [f"# {view.document_title}", f"{view.period}.", ""]
+    if view.empty:
+        lines += [view.empty, ""]
+    for metric in view.headline:
+        lines.append(f"- {metric.label}: {metric.figure.text}")
+        lines += [f"  - {part.label}: {part.figure.text}" for part in metric.parts]
+    if view.silo_note:
+        lines += ["", view.silo_note]
+    for section in view.sections:
+        lines += ["", f"## {section.title}"]
+        lines += [f"- {_line(line)}" for line in section.lines] or [section.empty or ""]
+        if section.more:
+            lines.append(section.more)
     return "\n".join(lines) + "\n"
+
+
+def _metrics(metrics: tuple[Metric, ...]) -> str:
+    return "; ".join(f"{m.label} {m.figure.text}" for m in metrics)
+
+
+def _line(line: Line) -> str:
+    text = line.name + (f" ({line.aside})" if line.aside else "")
+    if line.metrics:
+        text += f": {_metrics(line.metrics)}"
+    if line.quote:
+        text += f" — “{line.quote}”"
+    if line.note:
+        text += f" — {line.note}"
+    return text
