@@ -21,7 +21,8 @@ summary analyses only texts it has not seen):
 
 - **Themes** read the newest :data:`THEME_STORIES` stories and :data:`THEME_ANSWERS` answers of
   each period (``themes_sampled`` says when there were more). Theme counts are the number of
-  sampled documents that contain the phrase.
+  sampled documents that contain the phrase, private stories included; the example quoted is
+  a shared story (none when only private stories mention it).
 - **Emotion** uses the captured emotion, counted in SQL. Stories without one get an emotion
   from VADER (see :mod:`stories.sentiment`); when more than :data:`EMOTION_SAMPLE` stories lack
   one, the newest of them are classified and their mix is scaled to the full number
@@ -51,9 +52,13 @@ Definitions (each a ratio of counts; ``None`` when the denominator is 0, shown a
   is unknown, are left out of numerator *and* denominator (they can be neither "same" nor
   "other"). ``overall`` pools both kinds of rows. Higher means more line of sight across the
   organisation.
-- **Most resonated**: the stories captured in the period with the most "This resonates" so far
-  (ties: lowest story id), each with how many came from other departments. A story is
-  listed for the period it was captured in, so a historical period keeps its own list.
+- **Most resonated**: the shared stories captured in the period with the most "This
+  resonates" so far (ties: lowest story id), each with how many came from other departments.
+  A story is listed for the period it was captured in, so a historical period keeps its own
+  list.
+
+Private stories count in every figure, but a summary is read in channels, so the text it
+quotes is only what ``Viewer.anyone()`` may read (:mod:`stories.visibility`).
 
 With a ``department_id`` filter the summary is about that department: stories it captured
 (``Story.department_id``; also its most resonated ones), prompts delivered to it, answers and

@@ -53,9 +53,9 @@ class Count:
 @dataclass(frozen=True)
 class ThemeSummary:
     phrase: str
-    count: Change
+    count: Change  # stories and answers that mention it, private ones included
     example_story_id: int | None
-    example_text: str
+    example_text: str  # a shared story that mentions it; "" when only private ones do
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class DepartmentSummary:
 
 @dataclass(frozen=True)
 class ResonatedStory:
+    """One of the period's most resonated stories; only shared stories are listed."""
+
     story_id: int
     text: str
     touchpoint: str | None

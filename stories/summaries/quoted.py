@@ -1,4 +1,10 @@
-"""The parts of a summary that quote stories: top themes and the most resonated stories."""
+"""The parts of a summary that quote stories: top themes and the most resonated stories.
+
+A summary is posted where several people read it (the leads' channel, a Teams channel), so
+the stories it quotes are those anyone may read (:func:`stories.visibility.visible_clause`
+for ``Viewer.anyone()``: shared stories). Private stories still count: in themes' counts
+here, and in every figure elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +17,63 @@ from stories.models import PromptAnswer, Story, StoryResonance
 from stories.periods import Period
 from stories.summaries.model import ResonatedStory, ThemeSummary, compare
 from stories.summaries.query import story_filter, within
-from stories.themes import ThemeDocument, count_containing, extract_themes
+from stories.themes import Theme, ThemeDocument, count_containing, extract_themes, normalise
+from stories.visibility import Viewer, visible_clause
 
 THEME_STORIES = 80
 THEME_ANSWERS = 40
 THEME_LIMIT = 8
 RESONATED_LIMIT = 5
+RESONATED_CANDIDATES = 50  # the most resonated, shared or not, looked through first
+AUDIENCE = Viewer.anyone()  # who reads a summary's quotes
 
 
 def _resonated_rows(
     session: Session, workspace_id: int, period: Period, department_id: int | None
 ) -> Sequence[tuple[int, int, int]]:
-    """(story id, resonates, from other departments) of the most resonated stories captured
-    in the period, by every "This resonates" they have had so far (``storyresonance``)."""
-    ranked = [
-        col(StoryResonance.workspace_id) == workspace_id,
-        within(col(StoryResonance.created_at), period),
-        col(StoryResonance.resonates) > 0,
-    ]
+    """(story id, resonates, from other departments) of the most resonated shared stories
+    captured in the period, by every "This resonates" they have had so far."""
+    rows = _ranked(session, workspace_id, period, department_id, among=RESONATED_CANDIDATES)
+    if len(rows) < RESONATED_LIMIT:  # private stories crowd the top, or there are few
+        rows = _ranked(session, workspace_id, period, department_id, among=None)
+    return rows
+
+
+def _ranked(
+    session: Session,
+    workspace_id: int,
+    period: Period,
+    department_id: int | None,
+    *,
+    among: int | None,
+) -> Sequence[tuple[int, int, int]]:
+    """The shared ones among the ``among`` most resonated stories (all of them for None).
+
+    Ranking first and looking stories up after keeps the common case to a few lookups: the
+    period's ``storyresonance`` rows are read from their index alone, while checking each of
+    them against ``story`` would cost one lookup per resonated story of the period.
+    """
+    order = (col(StoryResonance.resonates).desc(), col(StoryResonance.story_id))
     query = select(StoryResonance.story_id, StoryResonance.resonates, StoryResonance.from_other)
     if department_id is not None:
         # From the department's own stories (one index range), not from the whole period's.
         own = select(Story.id).where(*story_filter(workspace_id, period, department_id))
         query = query.where(col(StoryResonance.story_id).in_(own))
+    top = (
+        query.where(
+            col(StoryResonance.workspace_id) == workspace_id,
+            within(col(StoryResonance.created_at), period),
+            col(StoryResonance.resonates) > 0,
+        )
+        .order_by(*order)
+        .limit(among)
+        .subquery()
+    )
     return session.exec(
-        query.where(*ranked)
-        .order_by(col(StoryResonance.resonates).desc(), col(StoryResonance.story_id))
+        select(top.c.story_id, top.c.resonates, top.c.from_other)
+        .join(Story, col(Story.id) == top.c.story_id)
+        .where(visible_clause(AUDIENCE))
+        .order_by(top.c.resonates.desc(), top.c.story_id)
         .limit(RESONATED_LIMIT)
     ).all()
 
@@ -108,7 +145,11 @@ def _theme_documents(
 def themes(
     session: Session, workspace_id: int, period: Period, department_id: int | None
 ) -> tuple[tuple[ThemeSummary, ...], bool]:
-    """The period's top themes compared with the previous period, and whether they sampled."""
+    """The period's top themes compared with the previous period, and whether they sampled.
+
+    Themes are found in every story and answer, private ones included; each quotes a shared
+    story that mentions it, or nothing when none does.
+    """
     documents, sampled = _theme_documents(session, workspace_id, period, department_id)
     found = extract_themes(documents, limit=THEME_LIMIT)
     if not found:
@@ -117,22 +158,45 @@ def themes(
         session, workspace_id, period.previous(), department_id
     )
     before = count_containing(previous_docs, [t.key for t in found])
-    example_ids = [t.example_story_id for t in found if t.example_story_id is not None]
-    texts = dict(
-        session.exec(select(Story.id, Story.text).where(col(Story.id).in_(example_ids))).all()
-    )
+    examples = _examples(session, found, documents)
     return (
         tuple(
             ThemeSummary(
                 phrase=t.phrase,
                 count=compare(t.count, before[t.key]),
-                example_story_id=t.example_story_id,
-                # An answer may be the only mention; show the story it was about when there is one.
-                example_text=texts.get(t.example_story_id, t.example_text)
-                if t.example_story_id is not None
-                else t.example_text,
+                example_story_id=examples[t.key][0] if t.key in examples else None,
+                example_text=examples[t.key][1] if t.key in examples else "",
             )
             for t in found
         ),
         sampled or previous_sampled,
     )
+
+
+def _examples(
+    session: Session, found: Sequence[Theme], documents: Sequence[ThemeDocument]
+) -> dict[str, tuple[int, str]]:
+    """Theme key -> (story id, text) of the shared story each theme quotes.
+
+    The same choice as :func:`stories.themes.extract_themes` makes among all documents (a
+    story before an answer, then the lowest story id), made among the documents whose story
+    anyone may read. An answer quotes the story it is about; an answer about no story (its
+    story was deleted) quotes nothing.
+    """
+    ids = {d.story_id for d in documents if d.story_id is not None}
+    readable = select(Story.id, Story.text).where(col(Story.id).in_(ids), visible_clause(AUDIENCE))
+    shared = {sid: text for sid, text in session.exec(readable) if sid is not None}
+    candidates = sorted(
+        (i for i, d in enumerate(documents) if d.story_id in shared),
+        key=lambda i: (not documents[i].is_story, documents[i].story_id, i),
+    )
+    examples: dict[str, tuple[int, str]] = {}
+    for i in candidates:
+        if len(examples) == len(found):
+            break
+        words = f" {normalise(documents[i].text)} "
+        story_id = documents[i].story_id or 0
+        for theme in found:
+            if theme.key not in examples and f" {theme.key} " in words:
+                examples[theme.key] = (story_id, shared[story_id])
+    return examples

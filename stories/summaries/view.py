@@ -31,6 +31,7 @@ ARROWS: dict[Direction, str] = {"up": "↑", "down": "↓", "flat": "→"}
 CHAT_LINES = 12  # per list in chat: a lead reads the message in under a minute
 EXCERPT = 140  # characters of a story quoted in a line
 FULL_REPORT = "`sightline summary`"  # where a capped chat list sends the reader for the rest
+NO_QUOTE = "no shared story to quote"
 SILO_NOTE = (
     "Silo index: the share of resonates and answers on stories that came from departments "
     "other than the story's own; higher means more line of sight."
@@ -277,11 +278,15 @@ def _capped(lines: Sequence[T], limit: int | None) -> tuple[Sequence[T], int]:
 
 
 def _theme_lines(summary: Summary) -> list[Line]:
+    # A theme found only in private stories keeps its count and quotes nothing. A short note
+    # says so: a lead then reads the gap as deliberate rather than as a fault, and the note
+    # names no story (it is also right for answers whose story was deleted).
     return [
         Line(
             t.phrase,
             metrics=(Metric("mentions", figure(t.count)),),
-            quote=excerpt(t.example_text),
+            quote=excerpt(t.example_text) if t.example_text else None,
+            note=None if t.example_text else NO_QUOTE,
         )
         for t in summary.themes
     ]
