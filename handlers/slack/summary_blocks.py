@@ -33,6 +33,7 @@ RETRY = "`/cx summary 90d`"  # how a lead asks for a longer period in Slack
 
 
 def summary_title(summary: Summary) -> str:
+    """The message's header: "CX summary, last 7 days · Finance"."""
     return summary_view(summary).title
 
 

@@ -19,6 +19,7 @@ Element = dict[str, Any]
 
 
 def summary_title(summary: Summary, heading: str | None = None) -> str:
+    """The card's title: "Weekly digest · CX summary, last 7 days · Finance"."""
     return summary_view(summary, heading=heading).title
 
 

@@ -154,6 +154,7 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
 
 
 def plural(count: int, noun: str) -> str:
+    """ "1 member", "2 members"."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
