@@ -290,7 +290,7 @@ WITH sg AS (
            sum(CASE WHEN e.department_id <> s.department_id THEN 1 ELSE 0 END) AS other
     FROM story s JOIN engagement e ON e.story_id = s.id
     WHERE s.workspace_id = :ws AND s.created_at >= :p1 AND s.created_at < :p2
-      AND e.kind = 'resonates'
+      AND e.kind = 'resonates' AND s.shared
     GROUP BY e.story_id ORDER BY n DESC, e.story_id LIMIT 5
 )
 SELECT 'source', cur, source_kind, sum(n), 0 FROM sg GROUP BY cur, source_kind
@@ -411,9 +411,11 @@ UNION ALL SELECT 'members', 1, CAST(department_id AS TEXT), count(*), 0
 UNION ALL SELECT CASE WHEN kind = 'answer' THEN 'silo answers' ELSE 'silo engagement' END,
     cur, NULL, sum(n), sum(other) FROM silo GROUP BY kind, cur
 UNION ALL SELECT 'resonated', 1, CAST(story_id AS TEXT), resonates, from_other FROM (
-    SELECT story_id, resonates, from_other FROM storyresonance
-    WHERE workspace_id = :ws AND created_at >= :p1 AND created_at < :p2 AND resonates > 0
-    ORDER BY resonates DESC, story_id LIMIT 5) AS top
+    SELECT r.story_id, r.resonates, r.from_other FROM storyresonance r
+    JOIN story s ON s.id = r.story_id
+    WHERE r.workspace_id = :ws AND r.created_at >= :p1 AND r.created_at < :p2
+      AND r.resonates > 0 AND s.shared
+    ORDER BY r.resonates DESC, r.story_id LIMIT 5) AS top
 """
 
 

@@ -2,28 +2,26 @@
 
 Teams shows a card's picture by fetching its URL, so the chart must live on the bot's own
 server. The token names the workspace, period and department and when it expires, and is
-signed (HMAC-SHA256) so nobody can ask for another workspace's figures or another period;
-the route recomputes the summary from the database and draws it in a worker thread. A bad,
-tampered or expired token gets 404, and no failure ever answers 500.
+signed (itsdangerous, HMAC-SHA256) so nobody can ask for another workspace's figures or
+another period; the route recomputes the summary from the database and draws it in a worker
+thread. A bad, tampered or expired token gets 404, and no failure ever answers 500.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import functools
 import hashlib
-import hmac
-import json
 import logging
 import secrets
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
+from cachetools import TTLCache
+from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 
 from bot.runtime import Runtime
 from stories.chart import render_chart
@@ -35,13 +33,9 @@ from stories.summaries import Summary, build_summary
 logger = logging.getLogger(__name__)
 ROUTE = "/charts/{token:[A-Za-z0-9_.-]+}.png"
 LINK_LIFETIME = timedelta(days=90)  # a digest is looked back at for weeks
-_DOMAIN = b"sightline-chart-v1\n"  # keeps these signatures apart from any other use of the key
-CACHE_SIZE = 32  # Teams fetches a card's image again on every client that shows it
+SALT = "sightline-chart-v1"  # keeps these signatures apart from any other use of the key
+CACHE_SIZE = 32  # drawn charts kept, each for CACHE_SECONDS
 CACHE_SECONDS = 600.0
-NO_PUBLIC_URL_NOTE = (
-    "The chart is not shown: this installation has no public address "
-    "(SIGHTLINE_PUBLIC_URL). `sightline summary --chart out.png` draws it."
-)
 
 
 @dataclass(frozen=True)
@@ -53,32 +47,34 @@ class ChartRequest:
     department_id: int | None
 
 
-def whole_seconds(period: Period) -> Period:
-    """The period a token can carry exactly, so the card's figures and its chart agree."""
-    start = period.start.replace(microsecond=0)
-    end = max(period.end.replace(microsecond=0), start + timedelta(seconds=1))
-    return replace(period, start=start, end=end)
+class _TokenSerializer(URLSafeSerializer):
+    """Never compresses, so a token is always ``<payload>.<signature>`` in URL-safe base64
+    (itsdangerous marks a compressed payload with a leading dot)."""
 
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(self.serializer.dumps(obj))
 
 
 class ChartSigner:
-    """Makes and checks chart tokens: ``<payload>.<signature>``, both base64url."""
+    """Makes and checks chart tokens, each carrying its own expiry."""
 
     def __init__(self, key: bytes, clock: Clock) -> None:
-        self._key = key
+        self._tokens = _TokenSerializer(
+            key, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256}
+        )
         self.clock = clock
 
-    def _signature(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, _DOMAIN + payload.encode("ascii"), hashlib.sha256).digest())
-
     def sign(self, *, workspace_id: int, period: Period, department_id: int | None) -> str:
+        """A token for this summary's chart, valid for :data:`LINK_LIFETIME`.
+
+        Args:
+            workspace_id: the workspace summarised.
+            period: the summary's period, carried to the second (see :meth:`Period.whole_seconds`).
+            department_id: the department, or None for the whole workspace.
+
+        Returns:
+            ``<payload>.<signature>``, URL-safe.
+        """
         expires = self.clock.now() + LINK_LIFETIME
         body = {
             "w": workspace_id,
@@ -88,16 +84,12 @@ class ChartSigner:
             "l": period.label,
             "x": int(expires.timestamp()),
         }
-        payload = _b64(json.dumps(body, separators=(",", ":")).encode("utf-8"))
-        return f"{payload}.{self._signature(payload)}"
+        return self._tokens.dumps(body)
 
     def verify(self, token: str) -> ChartRequest | None:
         """The request a genuine, unexpired token carries; None for anything else."""
-        payload, _, signature = token.partition(".")
-        if not payload or not hmac.compare_digest(signature, self._signature(payload)):
-            return None
         try:
-            body = json.loads(_unb64(payload))
+            body = self._tokens.loads(token)
             if int(body["x"]) < self.clock.now().timestamp():
                 return None
             department = body.get("d")
@@ -110,7 +102,9 @@ class ChartSigner:
                 ),
                 department_id=int(department) if department is not None else None,
             )
-        except (ValueError, TypeError, KeyError, binascii.Error):
+        except BadData:  # not signed with our key and salt, or not a token at all
+            return None
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None  # signed by us but unreadable: only a key shared with other software
 
 
@@ -154,7 +148,11 @@ def build_chart_links(runtime: Runtime) -> ChartLinks:
 
 def attach_chart_route(app: web.Application, runtime: Runtime, signer: ChartSigner) -> None:
     """Serve ``GET /charts/{token}.png`` on the shared server."""
-    cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+    # Teams fetches a card's image again on every client that shows it. The cache keeps time
+    # by the runtime's clock, like the tokens' expiry.
+    cache: TTLCache[str, bytes, float] = TTLCache(
+        maxsize=CACHE_SIZE, ttl=CACHE_SECONDS, timer=lambda: runtime.clock.now().timestamp()
+    )
 
     async def chart(request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
@@ -162,8 +160,8 @@ def attach_chart_route(app: web.Application, runtime: Runtime, signer: ChartSign
         if asked is None:
             return web.Response(status=404, text="No such chart (the link may have expired).")
         hit = cache.get(token)
-        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return _png(hit[1])
+        if hit is not None:
+            return _png(hit)
         try:
             png = await _draw(runtime, asked)
         except SightlineError:  # the workspace or department has gone since the link was made
@@ -171,9 +169,7 @@ def attach_chart_route(app: web.Application, runtime: Runtime, signer: ChartSign
         except Exception:  # never 500: an image host retries and shows a broken picture anyway
             logger.exception("could not draw chart for workspace %s", asked.workspace_id)
             return web.Response(status=503, text="The chart cannot be drawn right now.")
-        cache[token] = (time.monotonic(), png)
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
+        cache[token] = png
         return _png(png)
 
     app.router.add_get(ROUTE, chart)

@@ -102,6 +102,7 @@ def _story(
     touchpoint: str | None,
     source: SourceKind = SourceKind.SLASH,
     emotion: Emotion | None = None,
+    shared: bool = True,  # told in a channel: a summary may quote it
 ) -> Story:
     return _add(
         session,
@@ -112,6 +113,7 @@ def _story(
             emotion=emotion,
             source_kind=source,
             department_id=department.id if department else None,
+            shared=shared,
             created_at=when,
         ),
     )

@@ -172,6 +172,7 @@ class Org:
                 emotion=emotion,
                 source_kind=source,
                 department_id=self.departments[department].id if department else None,
+                shared=True,  # told in a channel: a summary may quote it
                 created_at=at,
             )
         )

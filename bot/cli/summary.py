@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.context import STATE, console, print_json, workspace_for
@@ -13,135 +14,72 @@ from stories.chart import render_chart
 from stories.departments import get_department
 from stories.periods import DEFAULT_PERIOD, parse_period
 from stories.summaries import (
-    Change,
     Summary,
+    SummaryView,
     build_summary,
     render_summary_text,
     summary_payload,
+    summary_view,
 )
+from stories.summaries.view import Line, Section
+
+RETRY = "`sightline summary --period 90d`"  # how to ask for a longer period here
 
 
-def _arrow(change: Change, *, percent: bool = False) -> str:
-    if change.delta is None:
-        return "n/a"
-    if change.direction == "flat":
-        return "="
-    size = f"{abs(change.delta) * 100:.0f} pts" if percent else f"{abs(change.delta):,}"
-    return f"{'▲' if change.direction == 'up' else '▼'} {size}"
+def _label(text: str) -> str:
+    # Terminal tables keep the lower-case style of their column headers.
+    return text[:1].lower() + text[1:]
 
 
-def _value(value: int | float | None, *, percent: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value * 100:.0f}%" if percent else f"{value:,}"
+def _row(table: Table, cells: list[str]) -> None:
+    table.add_row(*(escape(cell) for cell in cells))  # names and quotes are not markup
 
 
-def _metric_row(table: Table, name: str, change: Change, *, percent: bool = False) -> None:
-    table.add_row(
-        name,
-        _value(change.value, percent=percent),
-        _value(change.previous, percent=percent),
-        _arrow(change, percent=percent),
-    )
+def _headline(view: SummaryView) -> Table:
+    table = Table(title="Headline figures")
+    for column in ("metric", "this period", "previous", "change"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for metric in view.headline:
+        for indent, row in [("", metric), *(("  ", part) for part in metric.parts)]:
+            f = row.figure
+            _row(table, [indent + _label(row.label), f.value, f.previous, f.change])
+    return table
 
 
-def _excerpt(text: str, limit: int = 90) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _said(line: Line) -> str:
+    return " — ".join(w for w in (f"“{line.quote}”" if line.quote else "", line.note) if w)
+
+
+def _table(section: Section) -> Table:
+    table = Table(title=escape(section.title))
+    with_words = any(line.quote or line.note for line in section.lines)
+    table.add_column(section.item)
+    for metric in section.lines[0].metrics:
+        table.add_column(metric.label, justify="right")
+    if with_words:
+        table.add_column("", overflow="fold")
+    for line in section.lines:
+        name = line.name + (f" ({line.aside})" if line.aside else "")
+        figures = [m.figure.text for m in line.metrics]
+        _row(table, [name, *figures, *([_said(line)] if with_words else [])])
+    return table
 
 
 def _print_tables(summary: Summary) -> None:
-    scope = f" — {summary.department.name}" if summary.department else ""
-    console.print(
-        f"[bold]{summary.workspace_name}{scope}[/bold]: {summary.period.label} "
-        f"({summary.period.start:%Y-%m-%d} to {summary.period.end:%Y-%m-%d %H:%M} UTC), "
-        f"compared with {summary.previous.start:%Y-%m-%d} to {summary.previous.end:%Y-%m-%d}."
-    )
-    headline = Table(title="Headline figures")
-    for column in ("metric", "this period", "previous", "change"):
-        headline.add_column(column, justify="left" if column == "metric" else "right")
-    _metric_row(headline, "stories captured", summary.stories)
-    for count in summary.by_source:
-        _metric_row(headline, f"  from {count.key}", count.change)
-    _metric_row(headline, "prompts sent", summary.prompts_sent)
-    _metric_row(headline, "answers", summary.answers)
-    _metric_row(headline, "response rate", summary.response_rate, percent=True)
-    _metric_row(headline, "participation", summary.participation, percent=True)
-    _metric_row(headline, "silo index", summary.silo.overall, percent=True)
-    _metric_row(headline, "  from engagement", summary.silo.engagement, percent=True)
-    _metric_row(headline, "  from answers", summary.silo.answers, percent=True)
-    console.print(headline)
-
-    if summary.by_touchpoint:
-        touchpoints = Table(title="Stories by touchpoint")
-        for column in ("touchpoint", "this period", "previous", "change"):
-            touchpoints.add_column(column, justify="left" if column == "touchpoint" else "right")
-        for count in summary.by_touchpoint:
-            _metric_row(touchpoints, count.key, count.change)
-        console.print(touchpoints)
-
-    sampled = " (sampled)" if summary.themes_sampled else ""
-    themes = Table(title=f"Top themes{sampled}")
-    for column in ("theme", "stories", "change", "example"):
-        themes.add_column(column, overflow="fold")
-    for theme in summary.themes:
-        example = f"#{theme.example_story_id} " if theme.example_story_id else ""
-        themes.add_row(
-            theme.phrase,
-            _value(theme.count.value),
-            _arrow(theme.count),
-            example + _excerpt(theme.example_text),
-        )
-    if summary.themes:
-        console.print(themes)
-    else:
-        console.print("No recurring themes yet.")
-
-    if summary.emotions:
-        emotions = Table(title="Emotion mix")
-        for column in ("emotion", "share", "stories", "change", "inferred"):
-            emotions.add_column(column, justify="left" if column == "emotion" else "right")
-        for share in summary.emotions:
-            emotions.add_row(
-                share.emotion,
-                _value(share.share, percent=True),
-                _value(share.count.value),
-                _arrow(share.count),
-                str(share.inferred),
-            )
-        console.print(emotions)
-
-    if summary.departments:
-        departments = Table(title="Departments")
-        for column in ("department", "members", "prompts", "answers", "response", "participation"):
-            departments.add_column(column, justify="left" if column == "department" else "right")
-        for d in summary.departments:
-            departments.add_row(
-                d.name,
-                str(d.members),
-                _value(d.prompts_delivered.value),
-                _value(d.answers.value),
-                f"{_value(d.response_rate.value, percent=True)} "
-                f"({_arrow(d.response_rate, percent=True)})",
-                f"{_value(d.participation.value, percent=True)} "
-                f"({_arrow(d.participation, percent=True)})",
-            )
-        console.print(departments)
-    if summary.silent_departments:
-        console.print("Not answering: " + ", ".join(summary.silent_departments))
-
-    if summary.most_resonated:
-        resonated = Table(title="Most resonated stories")
-        for column in ("story", "resonates", "from other depts", "text"):
-            resonated.add_column(column, overflow="fold")
-        for story in summary.most_resonated:
-            resonated.add_row(
-                str(story.story_id),
-                str(story.resonates),
-                str(story.from_other_departments),
-                _excerpt(story.text),
-            )
-        console.print(resonated)
+    view = summary_view(summary, full=True, retry=RETRY)
+    console.print(f"[bold]{escape(view.document_title)}[/bold]: {escape(view.period)}.")
+    if view.empty:
+        console.print(view.empty, markup=False)
+    console.print(_headline(view))
+    if view.silo_note:
+        console.print(view.silo_note, markup=False, highlight=False)
+    for section in view.sections:
+        if section.lines:
+            console.print(_table(section))
+        else:
+            console.print(f"{section.title}: {section.empty}", markup=False, highlight=False)
+        if section.more:
+            console.print(section.more, markup=False, highlight=False)
 
 
 def summary(

@@ -6,20 +6,29 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
+from hashlib import sha256
 
 import httpx
 import pytest
 from aiohttp import web
+from itsdangerous import URLSafeSerializer
 from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.app import build_sightline
-from bot.charts import ChartLinks, ChartSigner, _process_key, build_chart_links, whole_seconds
+from bot.charts import (
+    SALT,
+    ChartLinks,
+    ChartSigner,
+    _process_key,
+    build_chart_links,
+)
 from bot.runtime import Runtime, build_runtime
 from bot.settings import SettingsError, load_settings
 from stories.clock import FixedClock
-from stories.models import Platform
+from stories.models import Platform, SourceKind, Story
 from stories.periods import parse_period
 from stories.summaries import Summary, build_summary
 from stories.workspaces import ensure_workspace
@@ -61,7 +70,7 @@ async def server(engine: Engine, clock: FixedClock) -> AsyncIterator[Server]:
         summary = build_summary(
             session=session,
             workspace_id=workspace.id or 0,
-            period=whole_seconds(parse_period("30d", now=clock.now())),
+            period=parse_period("30d", now=clock.now()).whole_seconds(),
             now=clock.now(),
         )
     runner = web.AppRunner(sightline.web_app())
@@ -155,7 +164,55 @@ def test_a_short_signing_key_is_refused_at_start() -> None:
 
 def test_a_token_round_trips_the_request(clock: FixedClock) -> None:
     signer = ChartSigner(KEY.encode(), clock)
-    period = whole_seconds(parse_period("quarter", now=clock.now()))
+    period = parse_period("quarter", now=clock.now()).whole_seconds()
     asked = signer.verify(signer.sign(workspace_id=7, period=period, department_id=3))
     assert asked is not None
     assert (asked.workspace_id, asked.department_id, asked.period) == (7, 3, period)
+
+
+def _serializer(salt: str) -> URLSafeSerializer:
+    """Another program holding our key (itsdangerous as it comes, compressing payloads)."""
+    return URLSafeSerializer(KEY.encode(), salt=salt, signer_kwargs={"digest_method": sha256})
+
+
+def test_only_a_chart_request_signed_for_charts_is_accepted(clock: FixedClock) -> None:
+    signer = ChartSigner(KEY.encode(), clock)
+    period = parse_period("7d", now=clock.now()).whole_seconds()
+    payload, _ = signer.sign(workspace_id=7, period=period, department_id=None).split(".")
+    assert not payload.startswith(".")  # never compressed: always "<payload>.<signature>"
+    body = {
+        "w": 7,
+        "s": int(period.start.timestamp()),
+        "e": int(period.end.timestamp()),
+        "d": None,
+        "l": period.label,
+        "x": int(clock.now().timestamp()) + 60,
+    }
+    accepted = signer.verify(_serializer(SALT).dumps(body))
+    assert accepted is not None
+    assert accepted.period == period
+    assert signer.verify(_serializer("another-use-of-the-key").dumps(body)) is None
+    assert signer.verify(_serializer(SALT).dumps({**body, "w": "seven"})) is None
+    assert signer.verify(_serializer(SALT).dumps(["not", "a", "request"])) is None
+
+
+async def test_a_drawn_chart_is_served_again_for_ten_minutes_then_redrawn(
+    server: Server, clock: FixedClock, engine: Engine
+) -> None:
+    path = server.path()
+    first = (await server.get(path)).content
+    with Session(engine) as session:  # a story arrives in the chart's period
+        session.add(
+            Story(
+                workspace_id=server.summary.workspace_id,
+                text="A late story about the login page.",
+                touchpoint="login",
+                source_kind=SourceKind.SLASH,
+                created_at=clock.now() - timedelta(days=1),
+            )
+        )
+        session.commit()
+    clock.advance(minutes=9)
+    assert (await server.get(path)).content == first  # from the cache
+    clock.advance(minutes=2)
+    assert (await server.get(path)).content != first  # drawn again, with the new story
