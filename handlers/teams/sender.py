@@ -63,9 +63,16 @@ def card_activity(card: Card) -> Activity:
     return activity
 
 
-def thread_of(conversation: str, activity_id: str) -> str:
-    """The conversation id of a post's thread in a channel, which replies are posted to."""
-    return conversation if THREAD in conversation else f"{conversation}{THREAD}{activity_id}"
+def thread_of(conversation: str, post: str) -> str:
+    """The conversation id of a post's thread in a channel, which replies are posted to.
+
+    ``post`` is the post's activity id, or already its thread (what ``send_prompt`` returns).
+    """
+    if THREAD in post:
+        return post
+    if THREAD in conversation:
+        return conversation
+    return f"{conversation}{THREAD}{post}"
 
 
 def http_status(exc: BaseException) -> tuple[int | None, float | None]:

@@ -34,7 +34,7 @@ class ConnectorCall:
 class FakeBotConnector:
     def __init__(self) -> None:
         self.calls: list[ConnectorCall] = []
-        self._failures: list[tuple[int, int | None]] = []
+        self._failures: list[tuple[int, int | None, str | None]] = []
         self.refused = 0
         self.members: dict[str, dict[str, Any]] = {}  # user id -> TeamsChannelAccount JSON
         self.member_lookups: list[str] = []
@@ -42,6 +42,7 @@ class FakeBotConnector:
         self.rosters: dict[str, list[dict[str, Any]]] = {}
         self.page_limit = 500  # Teams' own cap on pageSize; lower it to test paging
         self.page_requests = 0
+        self.uploads: dict[str, bytes] = {}  # file consent: what the bot put at an upload URL
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -54,14 +55,37 @@ class FakeBotConnector:
     def updates(self) -> list[ConnectorCall]:
         return [c for c in self.calls if c.method == "PUT"]
 
-    def fail_next(self, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
-        """Answer the next ``times`` sends with ``status`` (429, 412, 502, …), as Teams may."""
-        self._failures += [(status, retry_after)] * times
+    @property
+    def deletions(self) -> list[ConnectorCall]:
+        return [c for c in self.calls if c.method == "DELETE"]
+
+    def upload_url(self, name: str) -> str:
+        """Where Teams would let the bot put an accepted file (the user's OneDrive)."""
+        return f"{self.url}/upload/{name}"
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["name"]] = await request.read()
+        return web.json_response({"id": "file-1"}, status=201)
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        conversation: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` sends (to ``conversation``, or any) with ``status``
+        (429, 412, 502, 403, …), as Teams may."""
+        self._failures += [(status, retry_after, conversation)] * times
 
     async def _record(self, request: web.Request) -> web.Response:
-        body = await request.json() if request.can_read_body else {}
-        if self._failures:
-            status, retry_after = self._failures.pop(0)
+        body = await request.json() if request.can_read_body and request.method != "DELETE" else {}
+        target = request.match_info["conversation"]
+        failure = next((f for f in self._failures if f[2] is None or target.startswith(f[2])), None)
+        if failure is not None:
+            self._failures.remove(failure)
+            status, retry_after, _ = failure
             self.refused += 1
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
             return web.json_response(
@@ -119,6 +143,10 @@ class FakeBotConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_delete(
+            "/v3/conversations/{conversation}/activities/{activity}", self._record
+        )
+        app.router.add_put("/upload/{name}", self._upload)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)

@@ -105,6 +105,8 @@ class FakeSlackAPI:
     socket_acks: list[Payload] = field(default_factory=list)  # what Socket Mode clients sent
     # files_upload_v2: file id -> filename, title, content (bytes), channel, initial_comment
     files: dict[str, Payload] = field(default_factory=dict)
+    # Calls refused as Slack refuses them (invalid_blocks): what a person would never see.
+    rejected: list[SlackCall] = field(default_factory=list)
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -289,6 +291,7 @@ class FakeSlackAPI:
         if problems := _block_problems(params):
             # What Slack answers a message or view whose blocks it refuses (the user sees an
             # empty or stale Home tab, or no message at all).
+            self.rejected.append(call)
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         if self._queued[method]:
             answer = self._queued[method].popleft()
@@ -305,6 +308,7 @@ class FakeSlackAPI:
         params = {"key": request.match_info["key"], **body}
         await self._record(SlackCall("response_url", params, body, None, request.method))
         if _block_problems(params):
+            self.rejected.append(self.calls[-1])
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 

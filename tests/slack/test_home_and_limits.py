@@ -162,6 +162,22 @@ async def test_home_tab_shows_own_latest_and_department_prompts(
     assert "Invoices stuck in approval." in text
 
 
+async def test_a_home_with_the_same_story_in_every_section_is_accepted_by_slack(
+    slack: SlackHarness, session: Session
+) -> None:
+    # Alice's own story is also the latest story: both sections show it. Slack refuses a view
+    # that repeats a block id (invalid_blocks), which left people with an empty Home tab.
+    await slack.command(STORY)
+    await slack.fake.wait_for("response_url")
+    await slack.event(fixture("app_home_opened"))
+    [published] = await slack.fake.wait_for("views.publish")
+    text = json.dumps(published["view"])
+    assert text.count("refund took three weeks") == 2  # in "Your stories" and "Latest"
+    ids = [b["block_id"] for b in published["view"]["blocks"] if "block_id" in b]
+    assert len(ids) == len(set(ids))
+    assert slack.fake.rejected == []
+
+
 async def test_full_story_button_opens_a_modal(slack: SlackHarness, session: Session) -> None:
     await slack.command(LONG)
     [reply] = [c.json for c in await slack.fake.wait_for("response_url")]
