@@ -73,3 +73,44 @@ BUILT_AT_IMPORT = {
 )
 def test_nothing_heavy_is_built_at_import_time(path: Path) -> None:
     assert not (set(_module_level_calls(path)) & BUILT_AT_IMPORT)
+
+
+# --- size: small units, split by responsibility -------------------------------------------------
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+SOURCES = sorted(
+    p
+    for d in ("bot", "handlers", "stories")
+    for p in (ROOT / d).rglob("*.py")
+    if "migrations" not in p.parts
+)
+
+
+def _long_functions(path: Path, limit: int) -> list[str]:
+    """Functions longer than ``limit`` lines, decorators and docstring included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = (node.end_lineno or node.lineno) - start + 1
+            if length > limit:
+                found.append(f"{node.name} ({length} lines)")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_and_functions_stay_small(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{lines} lines: split it by responsibility"
+    assert _long_functions(path, MAX_FUNCTION_LINES) == []
+
+
+def test_the_size_checker_sees_a_long_function(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    body = "\n".join(f"    x{i} = {i}" for i in range(61))
+    sample.write_text(
+        f"@decorated\ndef long() -> None:\n{body}\n\n\ndef short() -> None:\n    pass\n"
+    )
+    assert _long_functions(sample, MAX_FUNCTION_LINES) == ["long (63 lines)"]

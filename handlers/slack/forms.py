@@ -90,10 +90,6 @@ def capture_modal(form: CaptureForm) -> View:
 
 def _inputs(form: CaptureForm) -> list[Block]:
     """The form's fields, in the same order and with the same rules as Teams' dialog."""
-    emotion_options = [Option(value=key, label=label) for key, label in texts.EMOTIONS.items()]
-    chosen = form.emotion.value if form.emotion else None
-    initial_emotion = next((o for o in emotion_options if o.value == chosen), None)
-    share_option = Option(value=SHARE_VALUE, label=form.share_label)
     blocks: list[Block] = [
         _text_input(
             block_id=STORY_BLOCK,
@@ -126,6 +122,18 @@ def _inputs(form: CaptureForm) -> list[Block]:
             optional=True,
             placeholder=texts.FORM_TOUCHPOINT_PLACEHOLDER,
         ),
+        *_choices(form),
+    ]
+    return blocks
+
+
+def _choices(form: CaptureForm) -> list[Block]:
+    """The feeling and the Share tick box."""
+    emotion_options = [Option(value=key, label=label) for key, label in texts.EMOTIONS.items()]
+    chosen = form.emotion.value if form.emotion else None
+    initial_emotion = next((o for o in emotion_options if o.value == chosen), None)
+    share_option = Option(value=SHARE_VALUE, label=form.share_label)
+    return [
         InputBlock(
             block_id=EMOTION_BLOCK,
             label=texts.FORM_EMOTION,
@@ -148,7 +156,6 @@ def _inputs(form: CaptureForm) -> list[Block]:
             ),
         ),
     ]
-    return blocks
 
 
 def read_form(view: dict[str, Any]) -> FormInput:
