@@ -182,7 +182,7 @@ def search_results(reply: SearchReply) -> list[Block]:
         value = json.dumps(
             {"q": clip(reply.query, 500), "o": reply.next_offset}, separators=(",", ":")
         )
-        more = ButtonElement(text="More", action_id=MORE_ACTION, value=value)
+        more = ButtonElement(text=texts.MORE, action_id=MORE_ACTION, value=value)
         blocks.append(ActionsBlock(block_id="search-more", elements=[more]))
     return blocks[:MESSAGE_BLOCK_LIMIT]
 
@@ -206,7 +206,7 @@ def help_blocks(view: HelpView) -> list[Block]:
     lines = [f"*{escape(view.intro)}*", ""]
     lines += [f"• {escape(usage)}: {escape(what)}" for usage, what in view.member]
     if view.lead:
-        lines += ["", "*CX lead commands*"]
+        lines += ["", f"*{texts.LEAD_COMMANDS}*"]
         lines += [f"• {escape(usage)}: {escape(what)}" for usage, what in view.lead]
     if view.footer:
         lines += ["", escape(view.footer)]

@@ -24,7 +24,7 @@ METADATA_EVENT = "sightline_prompt"  # Slack message metadata: finds a post afte
 
 def prompt_text(message: PromptMessage) -> str:
     """Notification and screen-reader text for the prompt post."""
-    return fallback(f"A customer story for {message.department_name}: {message.question}")
+    return fallback(texts.prompt_fallback(message.department_name, message.question))
 
 
 def prompt_blocks(message: PromptMessage) -> list[Block]:
@@ -32,18 +32,14 @@ def prompt_blocks(message: PromptMessage) -> list[Block]:
     facts = [
         f"*Customer:* {escape(message.customer_label)}" if message.customer_label else "",
         f"*Touchpoint:* {escape(message.touchpoint)}" if message.touchpoint else "",
-        f"<{escape(message.permalink)}|Where it was told>" if message.permalink else "",
+        f"<{escape(message.permalink)}|{texts.WHERE_TOLD}>" if message.permalink else "",
     ]
-    answer_by = (
-        f"Answers welcome until {message.answer_by:%a %d %b, %H:%M} UTC."
-        if message.answer_by
-        else ""
-    )
+    answer_by = texts.answers_until(message.answer_by) if message.answer_by else ""
     value = str(message.delivery_id)
-    title = f"Line of sight: {message.department_name}"
+    title = texts.prompt_title(message.department_name)
     return [
         HeaderBlock(text=plain(title, HEADER_LIMIT)),
-        SectionBlock(text=mrkdwn(f"A real customer story:\n{quoted}")),
+        SectionBlock(text=mrkdwn(f"{texts.A_REAL_STORY}\n{quoted}")),
         *(
             [ContextBlock(elements=[mrkdwn(" · ".join(f for f in facts if f))])]
             if any(facts)
@@ -57,7 +53,7 @@ def prompt_blocks(message: PromptMessage) -> list[Block]:
                     text=texts.ANSWER_TITLE, action_id=ANSWER_ACTION, value=value, style="primary"
                 ),
                 ButtonElement(
-                    text="Not relevant to us", action_id=NOT_RELEVANT_ACTION, value=value
+                    text=texts.NOT_RELEVANT_BUTTON, action_id=NOT_RELEVANT_ACTION, value=value
                 ),
             ],
         ),
@@ -77,7 +73,7 @@ def answer_posted(answer: AnswerPost) -> list[Block]:
 
 
 def answer_text(answer: AnswerPost) -> str:
-    return fallback(texts.answer_line(answer.answerer_name or "Someone", edited=answer.edited))
+    return fallback(texts.answer_line(answer.answerer_name or texts.SOMEONE, edited=answer.edited))
 
 
 def reminder_blocks(text: str) -> list[Block]:
@@ -94,7 +90,7 @@ def author_notice_blocks(notice: AuthorNoticeView) -> list[Block]:
         )
     ]
     if notice.permalink:
-        link = f"<{escape(notice.permalink)}|Where you told it>"
+        link = f"<{escape(notice.permalink)}|{texts.WHERE_YOU_TOLD}>"
         blocks.append(ContextBlock(elements=[mrkdwn(link)]))
     blocks.append(
         ActionsBlock(

@@ -25,14 +25,14 @@ def prompt_card(message: PromptMessage) -> Card:
     if message.touchpoint:
         facts.append({"title": texts.LABELS["touchpoint"], "value": message.touchpoint})
     body: list[dict[str, Any]] = [
-        text_block(f"Line of sight: {message.department_name}", weight="Bolder", size="Medium"),
-        text_block("A real customer story:", isSubtle=True),
+        text_block(texts.prompt_title(message.department_name), weight="Bolder", size="Medium"),
+        text_block(texts.A_REAL_STORY, isSubtle=True),
         text_block(cut(message.story_text)),
     ]
     if facts:
         body.append({"type": "FactSet", "facts": facts})
     if message.permalink:
-        body.append(text_block(f"[Where it was told]({message.permalink})", size="Small"))
+        body.append(text_block(f"[{texts.WHERE_TOLD}]({message.permalink})", size="Small"))
     body += [
         text_block(message.question, weight="Bolder"),
         {
@@ -45,21 +45,22 @@ def prompt_card(message: PromptMessage) -> Card:
         text_block(texts.ANSWER_HINT, isSubtle=True, size="Small"),
     ]
     if message.answer_by:
-        until = f"Answers welcome until {message.answer_by:%a %d %b, %H:%M} UTC."
+        until = texts.answers_until(message.answer_by)
         body.append(text_block(until, isSubtle=True, size="Small"))
     actions = [
         submit(texts.ANSWER_SUBMIT, {"sightline": "answer", "delivery_id": message.delivery_id}),
         submit(
-            "Not relevant to us", {"sightline": "not_relevant", "delivery_id": message.delivery_id}
+            texts.NOT_RELEVANT_BUTTON,
+            {"sightline": "not_relevant", "delivery_id": message.delivery_id},
         ),
     ]
-    fallback = f"A customer story for {message.department_name}: {message.question}"
+    fallback = texts.prompt_fallback(message.department_name, message.question)
     return adaptive_card(body, actions, fallback_text=fallback)
 
 
 def answer_card(answer: AnswerPost) -> Card:
     """An answer as a reply in the prompt's thread."""
-    who = answer.answerer_name or "Someone"
+    who = answer.answerer_name or texts.SOMEONE
     line = texts.answer_line(who, edited=answer.edited)
     return adaptive_card(
         [text_block(line, weight="Bolder"), text_block(cut(answer.text, 3000))],
@@ -76,7 +77,7 @@ def author_notice_card(notice: AuthorNoticeView) -> Card:
         *(text_block(f"“{cut(answer, 1200)}”") for answer in notice.answers),
     ]
     if notice.permalink:
-        body.append(text_block(f"[Where you told it]({notice.permalink})", size="Small"))
+        body.append(text_block(f"[{texts.WHERE_YOU_TOLD}]({notice.permalink})", size="Small"))
     actions = [submit(notice.opt_out, {"sightline": "notices_off"})]
     return adaptive_card(body, actions, fallback_text=notice.title)
 

@@ -96,7 +96,7 @@ def search_card(reply: SearchReply) -> Card:
     more = []
     if reply.next_offset is not None:
         data = {"sightline": "more", "q": cut(reply.query, 500), "o": reply.next_offset}
-        more.append(submit("More", data))
+        more.append(submit(texts.MORE, data))
     return adaptive_card(body, more, fallback_text=reply.heading)
 
 
@@ -121,7 +121,7 @@ def help_card(view: HelpView) -> Card:
         {"type": "FactSet", "facts": [{"title": u, "value": w} for u, w in view.member]},
     ]
     if view.lead:
-        body.append(text_block("CX lead commands", weight="Bolder", separator=True))
+        body.append(text_block(texts.LEAD_COMMANDS, weight="Bolder", separator=True))
         body.append({"type": "FactSet", "facts": [{"title": u, "value": w} for u, w in view.lead]})
     if view.footer:
         body.append(text_block(view.footer, isSubtle=True))

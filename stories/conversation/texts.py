@@ -8,6 +8,7 @@ platform spells a command (``/story search`` in Slack, ``search`` in Teams).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,27 @@ def lead_help(syntax: Syntax) -> tuple[tuple[str, str], ...]:
 # --- prompts and answers ---------------------------------------------------------------------
 
 ANSWER_HINT = "Personal details are removed before your answer is stored."
+A_REAL_STORY = "A real customer story:"
+NOT_RELEVANT_BUTTON = "Not relevant to us"
+WHERE_TOLD = "Where it was told"
+WHERE_YOU_TOLD = "Where you told it"
+SOMEONE = "Someone"
+MORE = "More"
+LEAD_COMMANDS = "CX lead commands"
+
+
+def prompt_title(department: str) -> str:
+    return f"Line of sight: {department}"
+
+
+def prompt_fallback(department: str, question: str) -> str:
+    return f"A customer story for {department}: {question}"
+
+
+def answers_until(moment: datetime) -> str:
+    return f"Answers welcome until {moment:%a %d %b, %H:%M} UTC."
+
+
 ANSWER_TITLE = "Answer"
 ANSWER_SUBMIT = "Send answer"
 ANSWER_PLACEHOLDER = "How does your work touch this customer?"
