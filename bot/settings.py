@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     slack_post_rate: float | None = Field(default=5.0, gt=0, le=1000)
     slack_cx_lead_usergroup: str | None = None
     slack_admins_are_cx_leads: bool = True
-    cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)  # Slack user ids
+    # CX leads on either platform: Slack user ids, AAD object ids, e-mails/UPNs (any case).
+    cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     teams_app_id: str | None = Field(
         default=None, validation_alias=_alias("MICROSOFT_APP_ID", "SIGHTLINE_TEAMS_APP_ID")
@@ -95,7 +96,8 @@ class Settings(BaseSettings):
     # Microsoft's local clients talk to a bot without credentials; never on by default.
     teams_allow_anonymous: bool = False
     teams_stories_conversation: str | None = None
-    teams_cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)  # AAD ids/UPNs
+    # More leads, read by both platforms as well (the older Teams-only name).
+    teams_cx_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Line-of-sight prompts (see README "Line-of-sight prompts").
     prompts_enabled: bool = True  # run the prompt scheduler inside `sightline serve`
