@@ -29,6 +29,8 @@ def ensure_workspace(
         Workspace.platform == platform, Workspace.external_id == external_id
     )
     found = session.exec(query).first()
+    if found is not None and (not name or found.name == name):
+        return found  # nothing to write: no commit, no round trip to refresh
     if found is None:
         try:
             with session.begin_nested():
@@ -81,6 +83,8 @@ def ensure_member(
         Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
     )
     member = session.exec(query).first()
+    if member is not None and (not display_name or member.display_name == display_name):
+        return member  # nothing to write: no commit, no round trip to refresh
     if member is None:
         try:
             with session.begin_nested():

@@ -22,7 +22,7 @@ from stories.capture import (
 from stories.conversation import texts
 from stories.conversation.context import Actor, ChatContext, CoreEnv, resolve_actor
 from stories.conversation.leads import LeadEvidence, NeedsEvidence, is_lead
-from stories.conversation.present import may_change, story_view
+from stories.conversation.present import fresh_view, may_change, story_view
 from stories.conversation.views import (
     CaptureForm,
     Effect,
@@ -38,7 +38,7 @@ from stories.conversation.views import (
     Tone,
 )
 from stories.errors import ValidationError
-from stories.models import Emotion, SourceKind, Story
+from stories.models import Department, Emotion, SourceKind, Story
 from stories.workspaces import ensure_member
 
 MANAGE = (StoryAction.EDIT, StoryAction.DELETE)
@@ -89,6 +89,8 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
                 display_name=request.teller.name,
             )
         shared = ctx.shares_by_default if request.share is None else request.share
+        # Read before the capture commits, so the whole request is one transaction.
+        department = session.get(Department, teller.department_id) if teller.department_id else None
         result = capture_story(
             session=session,
             clock=env.clock,
@@ -110,7 +112,11 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
             ),
         )
         story = result.story
-        view = story_view(session, story, actions=MANAGE)
+        if result.created:
+            name = department.name if department else None
+            view = fresh_view(story, teller, name, actions=MANAGE)
+        else:
+            view = story_view(session, story, actions=MANAGE)
         heading = texts.captured(created=result.created, redactions=story.redaction_count)
         effects = _share(env, ctx, story, view) if result.created else ()
         return Outcome(StoryReply(heading=heading, story=view, created=result.created), effects)

@@ -75,6 +75,32 @@ def story_views(
     return views
 
 
+def fresh_view(
+    story: Story,
+    teller: Member,
+    department: str | None,
+    *,
+    actions: tuple[StoryAction, ...] = (),
+) -> StoryView:
+    """The view of a story saved just now, built without another query: nobody can have
+    resonated with it yet, and its teller and department are already at hand."""
+    assert story.id is not None
+    return StoryView(
+        id=story.id,
+        text=story.text,
+        customer_label=story.customer_label,
+        touchpoint=story.touchpoint,
+        emotion=story.emotion,
+        permalink=story.permalink,
+        teller_id=teller.platform_user_id,
+        teller_name=teller.display_name or teller.platform_user_id,
+        department=department,
+        created_at=story.created_at,
+        redactions=story.redaction_count,
+        actions=actions,
+    )
+
+
 def story_view(
     session: Session,
     story: Story,
