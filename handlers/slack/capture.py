@@ -12,7 +12,15 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.slack import forms
-from handlers.slack.blocks import block_dicts, escape, fallback, notice, story_reply, warning
+from handlers.slack.blocks import (
+    block_dicts,
+    escape,
+    fallback,
+    notice,
+    story_reply,
+    view_dict,
+    warning,
+)
 from handlers.slack.context import (
     context,
     context_here,
@@ -65,7 +73,7 @@ class CaptureListeners:
         await self.skin.effects.apply(client, outcome.effects)
 
     async def open_form(self, client: AsyncWebClient, trigger_id: str, form: CaptureForm) -> None:
-        await client.views_open(trigger_id=trigger_id, view=forms.capture_modal(form).to_dict())
+        await client.views_open(trigger_id=trigger_id, view=view_dict(forms.capture_modal(form)))
 
     async def form_for_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         """`/story` alone: the capture form, remembering where it was opened (a public

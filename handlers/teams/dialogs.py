@@ -13,6 +13,7 @@ from botbuilder.schema.teams import (
     MessagingExtensionAction,
     MessagingExtensionActionResponse,
     TaskModuleContinueResponse,
+    TaskModuleMessageResponse,
     TaskModuleResponse,
     TaskModuleTaskInfo,
 )
@@ -75,7 +76,10 @@ class Dialogs:
         work = functools.partial(
             capture.edit_form, env=self.core, ctx=ctx, story_id=int(data.get("story_id") or 0)
         )
-        form = await self.skin.decided(turn, lambda e: work(evidence=e))
+        try:
+            form = await self.skin.decided(turn, lambda e: work(evidence=e))
+        except SightlineError as exc:  # not theirs to edit, or gone: say so in the dialog
+            return TaskModuleResponse(task=TaskModuleMessageResponse(value=texts.warning(str(exc))))
         return dialog(form)
 
     async def submit(self, turn: TurnContext, data: dict[str, Any]) -> TaskModuleResponse | None:

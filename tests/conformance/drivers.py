@@ -70,6 +70,14 @@ class Driver(Protocol):
 
     async def delete(self, user: str, story_id: int) -> Seen: ...
 
+    async def edit(self, user: str, story_id: int, text: str) -> Seen:
+        """Press Edit on the story, change its text in the form, save."""
+        ...
+
+    def post_updates(self, story_id: int) -> list[str]:
+        """What the story's stories-channel post was redrawn as, in order."""
+        ...
+
     async def lead(self, user: str, command: str, *, place: Place = Place.PERSONAL) -> Seen: ...
 
     async def link_department(self, name: str) -> None: ...
@@ -283,6 +291,42 @@ class SlackDriver:
         await self.h.interaction(payload)
         await self.settle()
         return Seen(plain([c.json for c in self.fake.calls_to("response_url") if c["key"] == key]))
+
+    async def edit(self, user: str, story_id: int, text: str) -> Seen:
+        key = self._key()
+        clicked = fixture("block_actions")
+        clicked["user"] = {"id": self.uid(user), "team_id": self.fake.team_id}
+        clicked["trigger_id"] = f"{key}.edit"
+        clicked["response_url"] = self.fake.response_url(key)
+        clicked["actions"][0].update(action_id=kit.EDIT_ACTION, value=str(story_id))
+        opened = len(self.fake.calls_to("views.open"))
+        await self.h.interaction(clicked)
+        await self.settle()
+        refused = [c.json for c in self.fake.calls_to("response_url") if c["key"] == key]
+        if len(self.fake.calls_to("views.open")) == opened:
+            return Seen(plain(refused))
+        view = self.fake.calls_to("views.open")[opened]["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        since = len(self.fake.calls)
+        submission = fixture("view_submission")
+        submission["user"] = clicked["user"]
+        submission["view"].update(
+            callback_id=view["callback_id"],
+            private_metadata=view["private_metadata"],
+            state={"values": _form_values(text, share=True)},
+        )
+        response = await self.h.interaction(submission)
+        await self.settle()
+        errors = response.json().get("errors") if response.content else None
+        return Seen(" ".join(errors.values())) if errors else self._seen_by(user, since)
+
+    def post_updates(self, story_id: int) -> list[str]:
+        channel, _, ts = self.stories_post(story_id).partition(":")
+        return [
+            plain(_blocks(c))
+            for c in self.fake.calls_to("chat.update")
+            if c.params.get("channel") == channel and c.params.get("ts") == ts
+        ]
 
     async def answer(self, user: str, delivery_id: int, text: str) -> None:
         submission = fixture("view_submission")
@@ -504,6 +548,39 @@ class TeamsDriver:
             value={"sightline": "delete", "story_id": story_id},
         )
         return self._seen(calls)
+
+    async def edit(self, user: str, story_id: int, text: str) -> Seen:
+        chat = self.conversation(user, Place.PERSONAL)
+        edit = {"msteams": {"type": "task/fetch"}, "sightline": "edit", "story_id": story_id}
+        fetched = await self._send(
+            user, chat, type="invoke", name="task/fetch", value={"data": edit}
+        )
+        task = self.last_response.json().get("task") or {}
+        if task.get("type") != "continue":  # a message instead of the form
+            return Seen(str(task.get("value") or "")) if task else self._seen(fetched)
+        form = task["value"]["card"]["content"]
+        inputs = {e["id"]: e.get("value") for e in form["body"] if "id" in e}
+        [save] = form["actions"]
+        calls = await self._send(
+            user,
+            chat,
+            type="invoke",
+            name="task/submit",
+            value={"data": {**save["data"], **inputs, "text": text}},
+        )
+        answered = self.last_response.json() if self.last_response.content else None
+        again = (answered or {}).get("task") or {}
+        if again.get("type") == "continue":  # the form came back with its errors
+            return Seen(plain(again["value"]["card"]["content"]))
+        return self._seen(fetched + calls)
+
+    def post_updates(self, story_id: int) -> list[str]:
+        conversation, activity = self._post_of(self.stories_post(story_id))
+        return [
+            plain(c.body)
+            for c in self.connector.updates
+            if c.conversation_id == conversation and c.activity_id == activity
+        ]
 
     async def answer(self, user: str, delivery_id: int, text: str) -> None:
         thread = delivery_ref(self.engine, delivery_id)

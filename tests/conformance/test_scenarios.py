@@ -174,6 +174,22 @@ async def test_a_story_is_deleted_by_its_teller_or_a_lead_only(chat: Driver) -> 
     assert stories(chat) == []
 
 
+async def test_a_story_is_edited_in_the_form_and_its_shared_post_follows(chat: Driver) -> None:
+    await chat.tell("ana", "The refund arrived a month late and nobody called", place=Place.PUBLIC)
+    shared = story_id(chat, "month late")
+    refused = await chat.edit("ben", shared, "Ben rewrites someone else's story entirely")
+    assert "only the author or a CX lead" in refused
+    too_short = await chat.edit("ana", shared, "Late.")
+    assert "too short" in too_short
+    seen = await chat.edit(
+        "ana", shared, "The refund arrived five weeks late and nobody called her"
+    )
+    assert "Story updated" in seen
+    [story] = stories(chat)
+    assert story.text == "The refund arrived five weeks late and nobody called her"
+    assert "five weeks late" in chat.post_updates(shared)[-1]
+
+
 async def test_a_lead_exports_the_period_privately(chat: Driver) -> None:
     await chat.tell("ana", "The refund arrived a month late and nobody called", place=Place.PUBLIC)
     chat.clock.advance(minutes=5)  # a period ends at "now", exclusive
