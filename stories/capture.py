@@ -130,9 +130,11 @@ def capture_story(
     text = validate_text(draft.text)
     touchpoint = normalise_touchpoint(draft.touchpoint)
     label, label_redactions = _clean_label(draft.customer_label, redactor)
+    # Redaction is the costly part; done before the first query, it runs outside the
+    # transaction (on SQLite, outside the write lock other captures wait for).
+    redacted = redactor.redact(text)
     if draft.source_ref is not None and (existing := _by_source(session, draft)) is not None:
         return CaptureResult(existing, created=False)
-    redacted = redactor.redact(text)
     if (retried := _retold(session, clock, draft, redacted.text)) is not None:
         return CaptureResult(retried, created=False)
     story = _new_story(session, clock, draft, redacted.text, touchpoint, label)

@@ -43,11 +43,7 @@ class BrowseListeners:
                 browse.search, env=self.core, ctx=ctx, query=query, offset=offset
             )
         except SightlineError as exc:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback(texts.warning(str(exc))),
-            )
+            await self.skin.warn(respond, exc)
             return
         await respond(
             response_type="ephemeral",
@@ -92,11 +88,7 @@ class BrowseListeners:
                 browse.read_story, env=self.core, ctx=ctx, story_id=int(action["value"])
             )
         except SightlineError as exc:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback(texts.warning(str(exc))),
-            )
+            await self.skin.warn(respond, exc)
             return
         await client.views_open(
             trigger_id=body["trigger_id"], view=view_dict(full_story_modal(story))

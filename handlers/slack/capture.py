@@ -221,17 +221,15 @@ class CaptureListeners:
     ) -> None:
         await ack()
         ctx = context(body, place=Place.PERSONAL)
-        work = functools.partial(
-            capture.edit_form, env=self.core, ctx=ctx, story_id=int(action["value"])
-        )
+        story_id = int(action["value"])
         try:
-            form = await self.skin.decided(client, ctx.user, lambda e: work(evidence=e))
-        except SightlineError as exc:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback(texts.warning(str(exc))),
+            form = await self.skin.decided(
+                client,
+                ctx.user,
+                lambda e: capture.edit_form(env=self.core, ctx=ctx, story_id=story_id, evidence=e),
             )
+        except SightlineError as exc:
+            await self.skin.warn(respond, exc)
             return
         await self.open_form(client, body["trigger_id"], form)
 
@@ -245,20 +243,19 @@ class CaptureListeners:
     ) -> None:
         await ack()
         ctx = context(body, place=Place.PERSONAL)
-        work = functools.partial(
-            capture.delete, env=self.core, ctx=ctx, story_id=int(action["value"])
-        )
+        story_id = int(action["value"])
         try:
-            outcome = await self.skin.decided(client, ctx.user, lambda e: work(evidence=e))
-        except SightlineError as exc:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=fallback(texts.warning(str(exc))),
+            outcome = await self.skin.decided(
+                client,
+                ctx.user,
+                lambda e: capture.delete(env=self.core, ctx=ctx, story_id=story_id, evidence=e),
             )
+        except SightlineError as exc:
+            await self.skin.warn(respond, exc)
             return
-        text = outcome.reply.text
         await respond(
-            replace_original=True, text=fallback(text), blocks=block_dicts(notice(outcome.reply))
+            replace_original=True,
+            text=fallback(outcome.reply.text),
+            blocks=block_dicts(notice(outcome.reply)),
         )
         await self.skin.effects.apply(client, outcome.effects)

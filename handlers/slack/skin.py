@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,6 +15,7 @@ from handlers.slack.acks import Inflight
 from handlers.slack.blocks import block_dicts, fallback, notice
 from handlers.slack.deps import SlackDeps
 from handlers.slack.effects import SlackEffects
+from stories.conversation import texts
 from stories.conversation.leads import LeadEvidence, NeedsEvidence
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,15 @@ class SlackSkin:
                     "ephemeral to %s failed (%s); sending a DM", channel, exc.response.get("error")
                 )
         await client.chat_postMessage(channel=user_id, text=fallback(text), blocks=payload)
+
+    @staticmethod
+    async def warn(respond: AsyncRespond, exc: Exception) -> None:
+        """A refusal or error, to the person who pressed or typed, leaving the message be."""
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=fallback(texts.warning(str(exc))),
+        )
 
     async def decided(
         self,

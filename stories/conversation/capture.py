@@ -89,8 +89,8 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
                 display_name=request.teller.name,
             )
         shared = ctx.shares_by_default if request.share is None else request.share
-        # Read before the capture commits, so the whole request is one transaction.
         department = session.get(Department, teller.department_id) if teller.department_id else None
+        session.commit()  # end the reads here: the write lock is not held while redacting
         result = capture_story(
             session=session,
             clock=env.clock,
@@ -173,11 +173,11 @@ def edit_form(
         PermissionDeniedError: only the teller, whoever saved it, or a CX lead may.
     """
     with env.sessions() as session:
-        actor = resolve_actor(session, env.clock, ctx)
+        acting = _acting(env, ctx, session, story_id, evidence)
+        if isinstance(acting, NeedsEvidence):
+            return acting
+        actor, as_lead = acting
         story = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
-        as_lead = _moderating(env, ctx, actor, story, evidence)
-        if isinstance(as_lead, NeedsEvidence):
-            return as_lead
         ensure_may_change(story, actor.member, "edit this story", as_lead=as_lead)
         return CaptureForm(
             title=texts.EDIT_TITLE,
@@ -225,11 +225,10 @@ def edit(
         SightlineError: no such story, not allowed, or a field was rejected.
     """
     with env.sessions() as session:
-        actor = resolve_actor(session, env.clock, ctx)
-        found = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
-        as_lead = _moderating(env, ctx, actor, found, evidence)
-        if isinstance(as_lead, NeedsEvidence):
-            return as_lead
+        acting = _acting(env, ctx, session, story_id, evidence)
+        if isinstance(acting, NeedsEvidence):
+            return acting
+        actor, as_lead = acting
         story = edit_story(
             session=session,
             clock=env.clock,
@@ -251,13 +250,21 @@ def edit(
         return Outcome(StoryReply(heading=texts.UPDATED, story=view), effects)
 
 
-def _moderating(
-    env: CoreEnv, ctx: ChatContext, actor: Actor, story: Story, evidence: LeadEvidence | None
-) -> bool | NeedsEvidence:
-    """Whether a CX lead is acting on someone else's story (the teller needs no lead check)."""
+def _acting(
+    env: CoreEnv,
+    ctx: ChatContext,
+    session: Session,
+    story_id: int,
+    evidence: LeadEvidence | None,
+) -> tuple[Actor, bool] | NeedsEvidence:
+    """Who is changing the story, and whether as a CX lead (someone else's story: the
+    teller and whoever saved it need no lead check)."""
+    actor = resolve_actor(session, env.clock, ctx)
+    story = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
     if may_change(story, actor.member):
-        return False
-    return is_lead(env, ctx, actor, evidence)
+        return actor, False
+    lead = is_lead(env, ctx, actor, evidence)
+    return lead if isinstance(lead, NeedsEvidence) else (actor, lead)
 
 
 def _follow_post(
@@ -284,11 +291,10 @@ def delete(
         SightlineError: no such story, or not allowed.
     """
     with env.sessions() as session:
-        actor = resolve_actor(session, env.clock, ctx)
-        found = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
-        as_lead = _moderating(env, ctx, actor, found, evidence)
-        if isinstance(as_lead, NeedsEvidence):
-            return as_lead
+        acting = _acting(env, ctx, session, story_id, evidence)
+        if isinstance(acting, NeedsEvidence):
+            return acting
+        actor, as_lead = acting
         story = delete_story(
             session=session,
             clock=env.clock,
