@@ -131,24 +131,16 @@ def search_stories(
     """
     terms = parse_query(query)
     sqlite = session.get_bind().dialect.name == "sqlite"
-    # On SQLite the story table's indexes must not be used for these filters: with them the
-    # planner walks a (workspace, touchpoint, date) range and runs the full-text MATCH once
-    # per row in it (seconds for a filtered search over a million stories). Without them it
-    # walks the MATCH's rowids, newest first, and checks each story by its primary key.
-    column = _unindexed if sqlite else col
-    filters: list[ColumnElement[bool]] = [
-        column(Story.workspace_id) == workspace_id,
-        visible_clause(viewer or Viewer.steward()),
-    ]
     slug = normalise_touchpoint(touchpoint)
-    if slug is not None:
-        filters.append(column(Story.touchpoint) == slug)
-    if department_id is not None:
-        filters.append(column(Story.department_id) == department_id)
-    if since is not None:
-        filters.append(column(Story.created_at) >= since)
-    if until is not None:
-        filters.append(column(Story.created_at) <= until)
+    filters = _filters(
+        sqlite,
+        workspace_id=workspace_id,
+        viewer=viewer,
+        touchpoint=slug,
+        department_id=department_id,
+        since=since,
+        until=until,
+    )
     if sqlite:
         candidates, best_first, sign = _sqlite_candidates(terms, filters, slug)
     else:
@@ -163,6 +155,36 @@ def search_stories(
     rows = session.exec(statement).all()
     hits = [SearchHit(story=story, score=sign * float(score)) for story, score in rows[:limit]]
     return SearchPage(hits=hits, has_more=len(rows) > limit, query=query, offset=offset)
+
+
+def _filters(
+    sqlite: bool,
+    *,
+    workspace_id: int,
+    viewer: Viewer | None,
+    touchpoint: str | None,
+    department_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[ColumnElement[bool]]:
+    # On SQLite the story table's indexes must not be used for these filters: with them the
+    # planner walks a (workspace, touchpoint, date) range and runs the full-text MATCH once
+    # per row in it (seconds for a filtered search over a million stories). Without them it
+    # walks the MATCH's rowids, newest first, and checks each story by its primary key.
+    column = _unindexed if sqlite else col
+    filters: list[ColumnElement[bool]] = [
+        column(Story.workspace_id) == workspace_id,
+        visible_clause(viewer or Viewer.steward()),
+    ]
+    if touchpoint is not None:
+        filters.append(column(Story.touchpoint) == touchpoint)
+    if department_id is not None:
+        filters.append(column(Story.department_id) == department_id)
+    if since is not None:
+        filters.append(column(Story.created_at) >= since)
+    if until is not None:
+        filters.append(column(Story.created_at) <= until)
+    return filters
 
 
 # Ranking every match of a common word costs time in proportion to the corpus, so only the
