@@ -92,7 +92,7 @@ def _retryable(exc: BaseException) -> bool:
     return http_status(exc)[0] in RETRYABLE
 
 
-_backoff = wait_exponential_jitter(initial=BACKOFF, jitter=BACKOFF)
+_backoff = wait_exponential_jitter(multiplier=BACKOFF, jitter=BACKOFF)
 
 
 def _wait(state: RetryCallState) -> float:

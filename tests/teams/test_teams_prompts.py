@@ -145,7 +145,7 @@ async def test_throttled_sends_are_retried_after_a_pause(
     from handlers.teams import sender
 
     # The real first pause is half a second.
-    monkeypatch.setattr(sender, "_backoff", wait_exponential_jitter(initial=0.01, jitter=0.01))
+    monkeypatch.setattr(sender, "_backoff", wait_exponential_jitter(multiplier=0.01, jitter=0.01))
     await teams.post(teams.activity(text="help", conversation=CHANNEL))
     department_id = _seed(teams)
     teams.connector.fail_next(429, times=2, retry_after=0)
