@@ -13,7 +13,7 @@ from handlers.slack import forms
 from handlers.slack.blocks import fallback, view_dict
 from handlers.slack.context import context
 from handlers.slack.skin import SlackSkin
-from stories.conversation import answers, texts
+from stories.conversation import answers, prompt_texts
 from stories.conversation.context import Place
 from stories.errors import SightlineError
 
@@ -65,4 +65,4 @@ class AnswerListeners:
         await ack()
         ctx = context(body, place=Place.PERSONAL)
         reply = await asyncio.to_thread(answers.notices_off, env=self.core, ctx=ctx)
-        await respond(replace_original=False, text=fallback(reply.text or texts.NOTICES_OFF))
+        await respond(replace_original=False, text=fallback(reply.text or prompt_texts.NOTICES_OFF))

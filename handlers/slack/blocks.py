@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from stories.conversation import texts
+from stories.conversation import lead_texts, texts
 from stories.conversation.views import (
     DepartmentsView,
     HelpView,
@@ -206,7 +206,7 @@ def help_blocks(view: HelpView) -> list[Block]:
     lines = [f"*{escape(view.intro)}*", ""]
     lines += [f"• {escape(usage)}: {escape(what)}" for usage, what in view.member]
     if view.lead:
-        lines += ["", f"*{texts.LEAD_COMMANDS}*"]
+        lines += ["", f"*{lead_texts.LEAD_COMMANDS}*"]
         lines += [f"• {escape(usage)}: {escape(what)}" for usage, what in view.lead]
     if view.footer:
         lines += ["", escape(view.footer)]

@@ -26,7 +26,7 @@ from handlers.slack.blocks import (
     plain,
     quote,
 )
-from stories.conversation import texts
+from stories.conversation import prompt_texts, texts
 from stories.conversation.views import AnswerForm, CaptureForm, FormInput
 from stories.models import Emotion
 
@@ -204,7 +204,7 @@ def answer_modal(form: AnswerForm) -> View:
                 action_id=ANSWER_INPUT,
                 multiline=True,
                 max_length=PLAIN_INPUT_LIMIT,
-                placeholder=plain(texts.ANSWER_PLACEHOLDER, 150),
+                placeholder=plain(prompt_texts.ANSWER_PLACEHOLDER, 150),
             ),
         ),
         ContextBlock(elements=[mrkdwn(escape(form.hint))]),
@@ -213,8 +213,8 @@ def answer_modal(form: AnswerForm) -> View:
         type="modal",
         callback_id=ANSWER_CALLBACK,
         private_metadata=str(form.delivery_id),
-        title=plain(texts.ANSWER_TITLE, 24),
-        submit=plain(texts.ANSWER_SUBMIT, 24),
+        title=plain(prompt_texts.ANSWER_TITLE, 24),
+        submit=plain(prompt_texts.ANSWER_SUBMIT, 24),
         close=plain("Cancel", 24),
         blocks=blocks,
     )

@@ -21,7 +21,7 @@ from handlers.slack.sender import upload_chart
 from handlers.slack.skin import SlackSkin
 from handlers.slack.summary_blocks import summary_blocks, summary_text
 from stories.chart import render_chart
-from stories.conversation import leads, texts
+from stories.conversation import lead_texts, leads, texts
 from stories.conversation.context import ChatContext
 from stories.conversation.leads import ExportReply, PromptNowRequest, SummaryReply
 from stories.conversation.views import DepartmentsView, HelpView, Notice, Tone
@@ -93,7 +93,7 @@ class LeadListeners:
     async def prompt_now(self, request: PromptNowRequest) -> Notice:
         send = self.skin.deps.prompt_now
         if send is None:
-            return Notice(text=texts.PROMPTS_OFF)
+            return Notice(text=lead_texts.PROMPTS_OFF)
         status, reason = await send(request.department_id)
         return leads.prompt_now_result(name=request.name, status=status, reason=reason)
 
@@ -102,7 +102,7 @@ class LeadListeners:
         summary = reply.summary
         chart = None if summary.is_empty else await asyncio.to_thread(render_chart, summary)
         dm = await _direct_message(client, user_id)
-        note = texts.CHART_FOLLOWS if chart else None
+        note = lead_texts.CHART_FOLLOWS if chart else None
         await client.chat_postMessage(
             channel=dm,
             text=fallback(summary_text(summary)),
@@ -122,8 +122,8 @@ class LeadListeners:
             except SlackApiError as exc:
                 error = str(exc.response.get("error"))
                 logger.warning("summary chart upload failed: %s", error)
-                return texts.summary_sent_without_chart(label, texts.SLACK, error)
-        return texts.summary_sent(label, texts.SLACK)
+                return lead_texts.summary_sent_without_chart(label, texts.SLACK, error)
+        return lead_texts.summary_sent(label, texts.SLACK)
 
     async def send_export(self, client: AsyncWebClient, user_id: str, reply: ExportReply) -> str:
         """The period's stories, answers and engagement as files in the lead's direct message."""
@@ -139,8 +139,8 @@ class LeadListeners:
         except SlackApiError as exc:
             error = str(exc.response.get("error"))
             logger.warning("export upload failed: %s", error)
-            return texts.export_failed(error)
-        return texts.export_sent(reply.label, reply.format, texts.SLACK)
+            return lead_texts.export_failed(error)
+        return lead_texts.export_sent(reply.label, reply.format, texts.SLACK)
 
 
 async def _direct_message(client: AsyncWebClient, user_id: str) -> str:

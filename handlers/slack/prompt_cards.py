@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.slack.blocks import HEADER_LIMIT, escape, fallback, mrkdwn, plain, quote
-from stories.conversation import texts
+from stories.conversation import prompt_texts
 from stories.conversation.views import AnswerPost, AuthorNoticeView
 from stories.prompts import PromptMessage
 
@@ -24,7 +24,7 @@ METADATA_EVENT = "sightline_prompt"  # Slack message metadata: finds a post afte
 
 def prompt_text(message: PromptMessage) -> str:
     """Notification and screen-reader text for the prompt post."""
-    return fallback(texts.prompt_fallback(message.department_name, message.question))
+    return fallback(prompt_texts.prompt_fallback(message.department_name, message.question))
 
 
 def prompt_blocks(message: PromptMessage) -> list[Block]:
@@ -32,14 +32,14 @@ def prompt_blocks(message: PromptMessage) -> list[Block]:
     facts = [
         f"*Customer:* {escape(message.customer_label)}" if message.customer_label else "",
         f"*Touchpoint:* {escape(message.touchpoint)}" if message.touchpoint else "",
-        f"<{escape(message.permalink)}|{texts.WHERE_TOLD}>" if message.permalink else "",
+        f"<{escape(message.permalink)}|{prompt_texts.WHERE_TOLD}>" if message.permalink else "",
     ]
-    answer_by = texts.answers_until(message.answer_by) if message.answer_by else ""
+    answer_by = prompt_texts.answers_until(message.answer_by) if message.answer_by else ""
     value = str(message.delivery_id)
-    title = texts.prompt_title(message.department_name)
+    title = prompt_texts.prompt_title(message.department_name)
     return [
         HeaderBlock(text=plain(title, HEADER_LIMIT)),
-        SectionBlock(text=mrkdwn(f"{texts.A_REAL_STORY}\n{quoted}")),
+        SectionBlock(text=mrkdwn(f"{prompt_texts.A_REAL_STORY}\n{quoted}")),
         *(
             [ContextBlock(elements=[mrkdwn(" · ".join(f for f in facts if f))])]
             if any(facts)
@@ -50,10 +50,15 @@ def prompt_blocks(message: PromptMessage) -> list[Block]:
             block_id=f"prompt:{message.delivery_id}",
             elements=[
                 ButtonElement(
-                    text=texts.ANSWER_TITLE, action_id=ANSWER_ACTION, value=value, style="primary"
+                    text=prompt_texts.ANSWER_TITLE,
+                    action_id=ANSWER_ACTION,
+                    value=value,
+                    style="primary",
                 ),
                 ButtonElement(
-                    text=texts.NOT_RELEVANT_BUTTON, action_id=NOT_RELEVANT_ACTION, value=value
+                    text=prompt_texts.NOT_RELEVANT_BUTTON,
+                    action_id=NOT_RELEVANT_ACTION,
+                    value=value,
                 ),
             ],
         ),
@@ -67,13 +72,15 @@ def prompt_metadata(message: PromptMessage) -> dict[str, object]:
 
 def answer_posted(answer: AnswerPost) -> list[Block]:
     quoted, _cut = quote(answer.text, 2800)
-    line = escape(texts.answer_line("{who}", edited=answer.edited))
+    line = escape(prompt_texts.answer_line("{who}", edited=answer.edited))
     who = f"<@{escape(answer.answerer_id)}>"
     return [SectionBlock(text=mrkdwn(line.replace("{who}", who) + "\n" + quoted))]
 
 
 def answer_text(answer: AnswerPost) -> str:
-    return fallback(texts.answer_line(answer.answerer_name or texts.SOMEONE, edited=answer.edited))
+    return fallback(
+        prompt_texts.answer_line(answer.answerer_name or prompt_texts.SOMEONE, edited=answer.edited)
+    )
 
 
 def reminder_blocks(text: str) -> list[Block]:
@@ -83,14 +90,14 @@ def reminder_blocks(text: str) -> list[Block]:
 def author_notice_blocks(notice: AuthorNoticeView) -> list[Block]:
     story, _ = quote(notice.story_excerpt, 400)
     said = "\n".join(quote(answer, 1200)[0] for answer in notice.answers)
-    intro = escape(texts.author_notice_intro(notice.department))
+    intro = escape(prompt_texts.author_notice_intro(notice.department))
     blocks: list[Block] = [
         SectionBlock(
-            text=mrkdwn(f"{intro}\n{story}\n\n{escape(texts.AUTHOR_NOTICE_ANSWERS)}\n{said}")
+            text=mrkdwn(f"{intro}\n{story}\n\n{escape(prompt_texts.AUTHOR_NOTICE_ANSWERS)}\n{said}")
         )
     ]
     if notice.permalink:
-        link = f"<{escape(notice.permalink)}|{texts.WHERE_YOU_TOLD}>"
+        link = f"<{escape(notice.permalink)}|{prompt_texts.WHERE_YOU_TOLD}>"
         blocks.append(ContextBlock(elements=[mrkdwn(link)]))
     blocks.append(
         ActionsBlock(

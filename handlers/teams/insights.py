@@ -23,7 +23,7 @@ from botbuilder.schema.teams import FileConsentCard, FileConsentCardResponse, Fi
 from handlers.teams.cards import Card
 from handlers.teams.ports import ChartUrls
 from handlers.teams.summary_card import summary_card
-from stories.conversation import texts
+from stories.conversation import lead_texts
 from stories.conversation.leads import ExportReply
 from stories.exports import ExportFile
 from stories.periods import Period
@@ -40,7 +40,7 @@ def summary_reply(summary: Summary, charts: ChartUrls | None, heading: str | Non
     if summary.is_empty:
         return summary_card(summary, heading=heading)
     url = charts.url_for(summary) if charts is not None else None
-    note = None if url else texts.NO_CHART_URL
+    note = None if url else lead_texts.NO_CHART_URL
     return summary_card(summary, chart_url=url, chart_note=note, heading=heading)
 
 

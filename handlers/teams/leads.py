@@ -18,7 +18,7 @@ from handlers.teams.context import context_of
 from handlers.teams.sender import card_activity
 from handlers.teams.skin import TeamsSkin
 from handlers.teams.story_cards import departments_card, help_card, notice_card, warning_card
-from stories.conversation import leads, places, texts
+from stories.conversation import lead_texts, leads, places, texts
 from stories.conversation.context import ChatContext, Place
 from stories.conversation.leads import ExportReply, PromptNowRequest, SummaryReply
 from stories.conversation.views import DepartmentsView, HelpView, Notice, Tone
@@ -51,10 +51,10 @@ class LeadCommands:
             await self.skin.reply(turn, help_card(reply))
         elif isinstance(reply, SummaryReply):
             card = insights.summary_reply(reply.summary, self.skin.deps.charts)
-            sent = texts.summary_sent(reply.summary.period.label, texts.TEAMS)
+            sent = lead_texts.summary_sent(reply.summary.period.label, texts.TEAMS)
             await self._privately(turn, ctx, card_activity(card), sent)
         elif isinstance(reply, ExportReply):
-            sent = texts.export_sent(reply.label, reply.format, texts.TEAMS)
+            sent = lead_texts.export_sent(reply.label, reply.format, texts.TEAMS)
             await self._privately(turn, ctx, insights.consent_activity(reply), sent)
         else:
             await self.skin.reply(turn, notice_card(await self.prompt_now(reply)))
@@ -62,7 +62,7 @@ class LeadCommands:
     async def prompt_now(self, request: PromptNowRequest) -> Notice:
         send = self.skin.deps.prompt_now
         if send is None:
-            return Notice(text=texts.PROMPTS_OFF)
+            return Notice(text=lead_texts.PROMPTS_OFF)
         status, reason = await send(request.department_id)
         return leads.prompt_now_result(name=request.name, status=status, reason=reason)
 
@@ -81,7 +81,7 @@ class LeadCommands:
             user=ctx.user,
         )
         if chat is None:
-            text = texts.cannot_reach_privately(texts.TEAMS)
+            text = lead_texts.cannot_reach_privately(texts.TEAMS)
             await self.skin.reply(turn, notice_card(Notice(text=text, tone=Tone.WARNING)))
             return
         await self.skin.sender.post(chat, activity)
@@ -108,7 +108,7 @@ class LeadCommands:
             shown = await insights.upload(response, insights.bundle(reply))
         except httpx.HTTPError as exc:  # the upload URL refused: say so, nothing is lost
             logger.warning("export upload to Teams failed: %s", exc)
-            await self.skin.reply(turn, warning_card(texts.export_failed(type(exc).__name__)))
+            await self.skin.reply(turn, warning_card(lead_texts.export_failed(type(exc).__name__)))
             return
         await turn.send_activity(shown)
         if turn.activity.reply_to_id:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.teams.cards import Card, adaptive_card, cut, submit, text_block
-from stories.conversation import texts
+from stories.conversation import prompt_texts, texts
 from stories.conversation.views import AnswerPost, AuthorNoticeView
 from stories.prompts import PromptMessage
 
@@ -25,14 +25,16 @@ def prompt_card(message: PromptMessage) -> Card:
     if message.touchpoint:
         facts.append({"title": texts.LABELS["touchpoint"], "value": message.touchpoint})
     body: list[dict[str, Any]] = [
-        text_block(texts.prompt_title(message.department_name), weight="Bolder", size="Medium"),
-        text_block(texts.A_REAL_STORY, isSubtle=True),
+        text_block(
+            prompt_texts.prompt_title(message.department_name), weight="Bolder", size="Medium"
+        ),
+        text_block(prompt_texts.A_REAL_STORY, isSubtle=True),
         text_block(cut(message.story_text)),
     ]
     if facts:
         body.append({"type": "FactSet", "facts": facts})
     if message.permalink:
-        body.append(text_block(f"[{texts.WHERE_TOLD}]({message.permalink})", size="Small"))
+        body.append(text_block(f"[{prompt_texts.WHERE_TOLD}]({message.permalink})", size="Small"))
     body += [
         text_block(message.question, weight="Bolder"),
         {
@@ -40,28 +42,30 @@ def prompt_card(message: PromptMessage) -> Card:
             "id": ANSWER_INPUT,
             "isMultiline": True,
             "maxLength": 3000,
-            "placeholder": texts.ANSWER_PLACEHOLDER,
+            "placeholder": prompt_texts.ANSWER_PLACEHOLDER,
         },
-        text_block(texts.ANSWER_HINT, isSubtle=True, size="Small"),
+        text_block(prompt_texts.ANSWER_HINT, isSubtle=True, size="Small"),
     ]
     if message.answer_by:
-        until = texts.answers_until(message.answer_by)
+        until = prompt_texts.answers_until(message.answer_by)
         body.append(text_block(until, isSubtle=True, size="Small"))
     actions = [
-        submit(texts.ANSWER_SUBMIT, {"sightline": "answer", "delivery_id": message.delivery_id}),
         submit(
-            texts.NOT_RELEVANT_BUTTON,
+            prompt_texts.ANSWER_SUBMIT, {"sightline": "answer", "delivery_id": message.delivery_id}
+        ),
+        submit(
+            prompt_texts.NOT_RELEVANT_BUTTON,
             {"sightline": "not_relevant", "delivery_id": message.delivery_id},
         ),
     ]
-    fallback = texts.prompt_fallback(message.department_name, message.question)
+    fallback = prompt_texts.prompt_fallback(message.department_name, message.question)
     return adaptive_card(body, actions, fallback_text=fallback)
 
 
 def answer_card(answer: AnswerPost) -> Card:
     """An answer as a reply in the prompt's thread."""
-    who = answer.answerer_name or texts.SOMEONE
-    line = texts.answer_line(who, edited=answer.edited)
+    who = answer.answerer_name or prompt_texts.SOMEONE
+    line = prompt_texts.answer_line(who, edited=answer.edited)
     return adaptive_card(
         [text_block(line, weight="Bolder"), text_block(cut(answer.text, 3000))],
         fallback_text=f"{line} {cut(answer.text, 200)}",
@@ -71,13 +75,15 @@ def answer_card(answer: AnswerPost) -> Card:
 def author_notice_card(notice: AuthorNoticeView) -> Card:
     """The storyteller's message, kept up to date as the department answers."""
     body: list[dict[str, Any]] = [
-        text_block(texts.author_notice_intro(notice.department), weight="Bolder"),
+        text_block(prompt_texts.author_notice_intro(notice.department), weight="Bolder"),
         text_block(f"“{notice.story_excerpt}”", isSubtle=True),
-        text_block(texts.AUTHOR_NOTICE_ANSWERS, weight="Bolder"),
+        text_block(prompt_texts.AUTHOR_NOTICE_ANSWERS, weight="Bolder"),
         *(text_block(f"“{cut(answer, 1200)}”") for answer in notice.answers),
     ]
     if notice.permalink:
-        body.append(text_block(f"[{texts.WHERE_YOU_TOLD}]({notice.permalink})", size="Small"))
+        body.append(
+            text_block(f"[{prompt_texts.WHERE_YOU_TOLD}]({notice.permalink})", size="Small")
+        )
     actions = [submit(notice.opt_out, {"sightline": "notices_off"})]
     return adaptive_card(body, actions, fallback_text=notice.title)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers.teams.cards import Card, adaptive_card, cut, submit, task, text_block
 from stories.capture import MAX_STORY_LENGTH
-from stories.conversation import texts
+from stories.conversation import lead_texts, texts
 from stories.conversation.views import (
     CaptureForm,
     DepartmentsView,
@@ -121,7 +121,7 @@ def help_card(view: HelpView) -> Card:
         {"type": "FactSet", "facts": [{"title": u, "value": w} for u, w in view.member]},
     ]
     if view.lead:
-        body.append(text_block(texts.LEAD_COMMANDS, weight="Bolder", separator=True))
+        body.append(text_block(lead_texts.LEAD_COMMANDS, weight="Bolder", separator=True))
         body.append({"type": "FactSet", "facts": [{"title": u, "value": w} for u, w in view.lead]})
     if view.footer:
         body.append(text_block(view.footer, isSubtle=True))

@@ -19,7 +19,7 @@ from stories.answers import (
     record_answer,
     set_author_notifications,
 )
-from stories.conversation import texts
+from stories.conversation import prompt_texts
 from stories.conversation.context import ChatContext, CoreEnv, resolve_actor
 from stories.conversation.views import (
     AnswerForm,
@@ -62,9 +62,9 @@ def answer_form(*, env: CoreEnv, delivery_id: int) -> AnswerForm:
         story = session.get(Story, delivery.story_id or 0)
         return AnswerForm(
             delivery_id=delivery_id,
-            question=template.text if template else texts.ANSWER_TITLE,
+            question=template.text if template else prompt_texts.ANSWER_TITLE,
             story_text=story.text if story and story.shared else "",
-            hint=texts.ANSWER_HINT,
+            hint=prompt_texts.ANSWER_HINT,
         )
 
 
@@ -97,7 +97,7 @@ def answer(*, env: CoreEnv, ctx: ChatContext, delivery_id: int, text: str) -> Ou
         notify = _notify_storyteller(session, env.clock.now(), delivery, actor.member)
         if notify is not None:
             effects.append(notify)
-    reply = texts.ANSWERED if result.created else texts.ANSWER_UPDATED
+    reply = prompt_texts.ANSWERED if result.created else prompt_texts.ANSWER_UPDATED
     return Outcome(Notice(text=reply, tone=Tone.SUCCESS), tuple(effects))
 
 
@@ -153,7 +153,7 @@ def _notice(
     if teller is None:
         return None
     department = session.get(Department, delivery.department_id or 0)
-    name = department.name if department else texts.ANOTHER_DEPARTMENT
+    name = department.name if department else prompt_texts.ANOTHER_DEPARTMENT
     answers = session.exec(
         select(PromptAnswer.text)
         .where(PromptAnswer.delivery_id == delivery.id, PromptAnswer.member_id != teller.id)
@@ -170,7 +170,7 @@ def _notice(
         ref=ref,
         answers_shown=len(answers),
         notice=AuthorNoticeView(
-            title=texts.author_notice_title(name),
+            title=prompt_texts.author_notice_title(name),
             department=name,
             story_excerpt=excerpt,
             answers=quoted,
@@ -218,7 +218,7 @@ def not_relevant(*, env: CoreEnv, ctx: ChatContext, delivery_id: int) -> Notice:
         mark_not_relevant(
             session=session, clock=env.clock, delivery_id=delivery_id, member=actor.member
         )
-    return Notice(text=texts.NOT_RELEVANT)
+    return Notice(text=prompt_texts.NOT_RELEVANT)
 
 
 def notices_off(*, env: CoreEnv, ctx: ChatContext) -> Notice:
@@ -228,4 +228,4 @@ def notices_off(*, env: CoreEnv, ctx: ChatContext) -> Notice:
         set_author_notifications(
             session=session, clock=env.clock, member_id=actor.member_id, enabled=False
         )
-    return Notice(text=texts.NOTICES_OFF, tone=Tone.SUCCESS)
+    return Notice(text=prompt_texts.NOTICES_OFF, tone=Tone.SUCCESS)

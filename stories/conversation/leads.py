@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from stories.conversation import texts
+from stories.conversation import lead_texts, texts
 from stories.conversation.commands import LeadAction, LeadCommand, parse_lead
 from stories.conversation.context import Actor, ChatContext, CoreEnv, Place, resolve_actor
 from stories.conversation.views import (
@@ -110,7 +110,7 @@ def help_view(
     return HelpView(
         intro=texts.HELP_INTRO,
         member=texts.member_help(syntax, slack=ctx.platform == Platform.SLACK),
-        lead=texts.lead_help(syntax) if lead else (),
+        lead=lead_texts.lead_help(syntax) if lead else (),
         footer=texts.HELP_FOOTER,
     )
 
@@ -141,11 +141,11 @@ def lead_command(
         if isinstance(lead, NeedsEvidence):
             return lead
         if not lead:
-            return Notice(text=texts.lead_refusal(syntax), tone=Tone.WARNING)
+            return Notice(text=lead_texts.lead_refusal(syntax), tone=Tone.WARNING)
         command = parse_lead(text, syntax=syntax)
         if command.action == LeadAction.HELP:
             return HelpView(
-                intro=texts.HELP_INTRO, member=(), lead=texts.lead_help(syntax), footer=""
+                intro=texts.HELP_INTRO, member=(), lead=lead_texts.lead_help(syntax), footer=""
             )
         if command.action in (LeadAction.SUMMARY, LeadAction.EXPORT):
             return _insight(session, env, actor, command)
@@ -184,7 +184,7 @@ def _export(session: Session, actor: Actor, period: Period, fmt: str) -> ExportR
         files=tuple(files),
         label=period.label,
         format=chosen,
-        comment=texts.export_comment(period.label, counts),
+        comment=lead_texts.export_comment(period.label, counts),
         period=period,
     )
 
@@ -203,7 +203,9 @@ def _departments(
         found = list_departments(session=session, workspace_id=workspace_id)
         rows = tuple(_row(d, ctx.platform) for d in found)
         return DepartmentsView(
-            title=texts.departments_title(len(rows)), rows=rows, empty=texts.no_departments(syntax)
+            title=lead_texts.departments_title(len(rows)),
+            rows=rows,
+            empty=lead_texts.no_departments(syntax),
         )
     if command.action == LeadAction.ADD:
         assert command.spec is not None
@@ -211,7 +213,7 @@ def _departments(
         added = add_department(
             session=session, clock=env.clock, workspace_id=workspace_id, spec=_defaults(spec, env)
         )
-        text = texts.department_added(
+        text = lead_texts.department_added(
             added.name,
             describe_schedule(added),
             facing=added.customer_facing,
@@ -224,7 +226,9 @@ def _departments(
     if command.action == LeadAction.PROMPT_NOW:
         department = get_department(session=session, workspace_id=workspace_id, name=command.name)
         if _channel_of(department, ctx.platform) is None:
-            return Notice(text=texts.prompt_no_channel(department.name, syntax), tone=Tone.WARNING)
+            return Notice(
+                text=lead_texts.prompt_no_channel(department.name, syntax), tone=Tone.WARNING
+            )
         return PromptNowRequest(department_id=department.id or 0, name=department.name)
     pausing = command.action == LeadAction.PAUSE
     changed = set_paused(
@@ -234,13 +238,13 @@ def _departments(
         name=command.name,
         paused=pausing,
     )
-    return Notice(text=texts.paused(changed.name, paused=pausing))
+    return Notice(text=lead_texts.paused(changed.name, paused=pausing))
 
 
 def _link(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor, name: str) -> Notice:
     """``department link``: this channel gets the department's prompts (added if new)."""
     if ctx.place == Place.PERSONAL or not ctx.conversation:
-        raise InvalidFieldError(field="link", reason=texts.LINK_IN_CHANNEL)
+        raise InvalidFieldError(field="link", reason=lead_texts.LINK_IN_CHANNEL)
     spec = _with_channel(DepartmentSpec(), ctx.platform, ctx.conversation)
     try:
         get_department(session=session, workspace_id=actor.workspace_id, name=name)
@@ -252,14 +256,14 @@ def _link(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor, name: 
             workspace_id=actor.workspace_id,
             spec=_defaults(new, env),
         )
-        text = texts.department_linked(
+        text = lead_texts.department_linked(
             added.name, describe_schedule(added), facing=added.customer_facing, created=True
         )
         return Notice(text=text, tone=Tone.SUCCESS)
     linked = edit_department(
         session=session, clock=env.clock, workspace_id=actor.workspace_id, name=name, spec=spec
     )
-    text = texts.department_linked(
+    text = lead_texts.department_linked(
         linked.name, describe_schedule(linked), facing=linked.customer_facing, created=False
     )
     return Notice(text=text, tone=Tone.SUCCESS)
@@ -305,11 +309,11 @@ def _channel_of(department: Department, platform: Platform) -> str | None:
 def _row(department: Department, platform: Platform) -> DepartmentRow:
     channel = _channel_of(department, platform)
     if department.customer_facing:
-        state = texts.CUSTOMER_FACING
+        state = lead_texts.CUSTOMER_FACING
     elif channel is None:
-        state = texts.NO_CHANNEL
+        state = lead_texts.NO_CHANNEL
     else:
-        state = texts.PAUSED if department.paused else ""
+        state = lead_texts.PAUSED if department.paused else ""
     return DepartmentRow(
         name=department.name, channel=channel, schedule=describe_schedule(department), state=state
     )
@@ -332,12 +336,12 @@ def export_period(
             return lead
         if not lead:
             syntax = texts.syntax_for(ctx.platform.value)
-            return Notice(text=texts.lead_refusal(syntax), tone=Tone.WARNING)
+            return Notice(text=lead_texts.lead_refusal(syntax), tone=Tone.WARNING)
         return _export(session, actor, period, fmt)
 
 
 def prompt_now_result(*, name: str, status: str, reason: str | None) -> Notice:
     """What a lead hears after ``prompt now``."""
     if status == "sent":
-        return Notice(text=texts.prompt_sent(name), tone=Tone.SUCCESS)
-    return Notice(text=texts.prompt_not_sent(name, reason or status), tone=Tone.WARNING)
+        return Notice(text=lead_texts.prompt_sent(name), tone=Tone.SUCCESS)
+    return Notice(text=lead_texts.prompt_not_sent(name, reason or status), tone=Tone.WARNING)
