@@ -92,7 +92,7 @@ class DeliveryStatus(StrEnum):
     MISSED = "missed"  # the bot was down for longer than the grace period
 
 
-def _str(length: int) -> Any:
+def sized(length: int) -> Any:
     return String(length)
 
 
@@ -103,8 +103,8 @@ class Workspace(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     platform: Platform = Field(sa_type=EnumString(Platform))
-    external_id: str = Field(sa_type=_str(128))
-    name: str = Field(sa_type=_str(200))
+    external_id: str = Field(sa_type=sized(128))
+    name: str = Field(sa_type=sized(200))
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -114,17 +114,17 @@ class Department(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    name: str = Field(sa_type=_str(80))
-    name_key: str = Field(sa_type=_str(80))  # casefolded name: "Finance" and "finance" are one
+    name: str = Field(sa_type=sized(80))
+    name_key: str = Field(sa_type=sized(80))  # casefolded name: "Finance" and "finance" are one
     customer_facing: bool = False
-    slack_channel_id: str | None = Field(default=None, sa_type=_str(64))
-    teams_conversation_id: str | None = Field(default=None, sa_type=_str(300))
-    timezone: str = Field(default="UTC", sa_type=_str(64))
-    prompt_time: str = Field(default="10:00", sa_type=_str(5))  # HH:MM local time
-    prompt_days: str = Field(default="tue", sa_type=_str(40))  # e.g. "mon,wed,fri"
+    slack_channel_id: str | None = Field(default=None, sa_type=sized(64))
+    teams_conversation_id: str | None = Field(default=None, sa_type=sized(300))
+    timezone: str = Field(default="UTC", sa_type=sized(64))
+    prompt_time: str = Field(default="10:00", sa_type=sized(5))  # HH:MM local time
+    prompt_days: str = Field(default="tue", sa_type=sized(40))  # e.g. "mon,wed,fri"
     cadence_weeks: int = 1  # 1 weekly (or daily with every day listed), 2 fortnightly, …
-    holiday_country: str | None = Field(default=None, sa_type=_str(8))
-    holiday_subdivision: str | None = Field(default=None, sa_type=_str(16))
+    holiday_country: str | None = Field(default=None, sa_type=sized(8))
+    holiday_subdivision: str | None = Field(default=None, sa_type=sized(16))
     paused: bool = False
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -135,8 +135,8 @@ class Member(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    platform_user_id: str = Field(sa_type=_str(128))
-    display_name: str = Field(default="", sa_type=_str(200))
+    platform_user_id: str = Field(sa_type=sized(128))
+    display_name: str = Field(default="", sa_type=sized(200))
     department_id: int | None = Field(
         default=None, foreign_key="department.id", index=True, ondelete="SET NULL"
     )
@@ -150,12 +150,12 @@ class Story(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     text: str
-    customer_label: str | None = Field(default=None, sa_type=_str(120))
-    touchpoint: str | None = Field(default=None, sa_type=_str(60), index=True)
+    customer_label: str | None = Field(default=None, sa_type=sized(120))
+    touchpoint: str | None = Field(default=None, sa_type=sized(60), index=True)
     emotion: Emotion | None = Field(default=None, sa_type=EnumString(Emotion))
     source_kind: SourceKind = Field(sa_type=EnumString(SourceKind))
-    source_ref: str | None = Field(default=None, sa_type=_str(300))
-    permalink: str | None = Field(default=None, sa_type=_str(500))
+    source_ref: str | None = Field(default=None, sa_type=sized(300))
+    permalink: str | None = Field(default=None, sa_type=sized(500))
     author_member_id: int | None = Field(
         default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
     )
@@ -166,10 +166,10 @@ class Story(SQLModel, table=True):
     department_id: int | None = Field(
         default=None, foreign_key="department.id", index=True, ondelete="SET NULL"
     )
-    channel_id: str | None = Field(default=None, sa_type=_str(300))
+    channel_id: str | None = Field(default=None, sa_type=sized(300))
     channel_private: bool = False
     shared: bool = False  # may be posted to public channels and used in prompts
-    channel_post_ref: str | None = Field(default=None, sa_type=_str(300))
+    channel_post_ref: str | None = Field(default=None, sa_type=sized(300))
     redaction_count: int = 0
     themes: list[str] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -194,8 +194,8 @@ class Engagement(SQLModel, table=True):
 
 class PromptTemplate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(sa_type=_str(80), unique=True)
-    area: str = Field(sa_type=_str(40), index=True)  # finance, legal, it, hr, operations, …
+    key: str = Field(sa_type=sized(80), unique=True)
+    area: str = Field(sa_type=sized(40), index=True)  # finance, legal, it, hr, operations, …
     text: str
     active: bool = True
 
@@ -211,8 +211,8 @@ class PromptDelivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    kind: str = Field(default="prompt", sa_type=_str(16))  # prompt | digest
-    target: str = Field(sa_type=_str(80))  # "department:<id>" or "leads"
+    kind: str = Field(default="prompt", sa_type=sized(16))  # prompt | digest
+    target: str = Field(sa_type=sized(80))  # "department:<id>" or "leads"
     department_id: int | None = Field(
         default=None, foreign_key="department.id", index=True, ondelete="CASCADE"
     )
@@ -222,11 +222,11 @@ class PromptDelivery(SQLModel, table=True):
     template_id: int | None = Field(
         default=None, foreign_key="prompttemplate.id", ondelete="SET NULL"
     )
-    claimed_by: str | None = Field(default=None, sa_type=_str(120))
+    claimed_by: str | None = Field(default=None, sa_type=sized(120))
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    message_ref: str | None = Field(default=None, sa_type=_str(300))
-    reason: str | None = Field(default=None, sa_type=_str(500))
+    message_ref: str | None = Field(default=None, sa_type=sized(300))
+    reason: str | None = Field(default=None, sa_type=sized(500))
     reminder_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Kept by a database trigger on every answer written or removed (migration 0009).
     answer_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -262,8 +262,8 @@ class StoryDay(SQLModel, table=True):
 
     workspace_id: int = Field(foreign_key="workspace.id", primary_key=True, ondelete="CASCADE")
     day: date = Field(primary_key=True)
-    dimension: str = Field(primary_key=True, sa_type=_str(12))  # source | touchpoint | emotion
-    key: str = Field(primary_key=True, sa_type=_str(60))
+    dimension: str = Field(primary_key=True, sa_type=sized(12))  # source | touchpoint | emotion
+    key: str = Field(primary_key=True, sa_type=sized(60))
     n: int
 
 
@@ -273,7 +273,7 @@ class SiloDay(SQLModel, table=True):
 
     workspace_id: int = Field(foreign_key="workspace.id", primary_key=True, ondelete="CASCADE")
     day: date = Field(primary_key=True)
-    kind: str = Field(primary_key=True, sa_type=_str(12))  # resonates | answer
+    kind: str = Field(primary_key=True, sa_type=sized(12))  # resonates | answer
     other_department: bool = Field(primary_key=True)
     n: int
 
@@ -295,8 +295,8 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     actor_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
-    action: str = Field(sa_type=_str(60))
-    subject_type: str = Field(sa_type=_str(40))
+    action: str = Field(sa_type=sized(60))
+    subject_type: str = Field(sa_type=sized(40))
     subject_id: int | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -309,7 +309,7 @@ class StorytellerNotice(SQLModel, table=True):
 
     delivery_id: int = Field(foreign_key="promptdelivery.id", primary_key=True, ondelete="CASCADE")
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    message_ref: str | None = Field(default=None, sa_type=_str(300))  # None: being sent
+    message_ref: str | None = Field(default=None, sa_type=sized(300))  # None: being sent
     answers_shown: int = 0
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -330,7 +330,7 @@ class StoryFeedback(SQLModel, table=True):
     delivery_id: int | None = Field(
         default=None, foreign_key="promptdelivery.id", ondelete="SET NULL"
     )
-    kind: str = Field(default="not_relevant", sa_type=_str(32))
+    kind: str = Field(default="not_relevant", sa_type=sized(32))
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -347,7 +347,7 @@ class SchedulerHeartbeat(SQLModel, table=True):
     """When each scheduler instance last swept, so a restart knows how long it was down."""
 
     id: int | None = Field(default=None, primary_key=True)
-    instance: str = Field(sa_type=_str(120), unique=True)
+    instance: str = Field(sa_type=sized(120), unique=True)
     last_sweep_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -361,7 +361,7 @@ class DepartmentMember(SQLModel, table=True):
     department_id: int = Field(foreign_key="department.id", index=True, ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     in_channel: bool = False  # seen in the linked channel at the last refresh
-    override: str | None = Field(default=None, sa_type=_str(16))  # "include" | "exclude"
+    override: str | None = Field(default=None, sa_type=sized(16))  # "include" | "exclude"
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -371,7 +371,7 @@ class DepartmentRoster(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     department_id: int = Field(foreign_key="department.id", unique=True, ondelete="CASCADE")
     readable: bool = True
-    error: str | None = Field(default=None, sa_type=_str(300))
+    error: str | None = Field(default=None, sa_type=sized(300))
     member_count: int = 0
     refreshed_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -389,8 +389,8 @@ class ChatConversation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    conversation_id: str = Field(sa_type=_str(300))
-    kind: str = Field(default="", sa_type=_str(20))  # personal | groupChat | channel
+    conversation_id: str = Field(sa_type=sized(300))
+    kind: str = Field(default="", sa_type=sized(20))  # personal | groupChat | channel
     reference: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     active: bool = True
     updated_at: datetime = Field(sa_type=UTCDateTime)
