@@ -67,13 +67,24 @@ def build_core(runtime: Runtime) -> CoreEnv:
         )
         if channel
     }
+    leads_channels = {
+        platform: channel
+        for platform, channel in (
+            ("slack", settings.leads_slack_channel),
+            ("teams", settings.leads_teams_conversation),
+        )
+        if channel
+    }
     leads = frozenset(entry.casefold() for entry in (*settings.cx_leads, *settings.teams_cx_leads))
     return CoreEnv(
         sessions=runtime.session,
         clock=runtime.clock,
         redactor=runtime.redactor,
         config=ConversationConfig(
-            stories_channels=channels, cx_leads=leads, default_timezone=settings.default_timezone
+            stories_channels=channels,
+            leads_channels=leads_channels,
+            cx_leads=leads,
+            default_timezone=settings.default_timezone,
         ),
     )
 

@@ -33,6 +33,7 @@ from stories.digest import (
 from stories.models import DeliveryStatus, Platform, PromptDelivery, Workspace
 from stories.prompt_ledger import PROMPT_KINDS, mark_failed, mark_missed, mark_sent
 from stories.summaries import build_summary
+from stories.workspace_settings import Channel, channel_of
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +41,27 @@ logger = logging.getLogger(__name__)
 # --- posting to the leads' channel --------------------------------------------------------
 
 
-def leads_route(ctx: SchedulerContext, workspace: Workspace) -> tuple[str, str, LeadsSender] | None:
-    """(platform, leads' channel, sender) for a workspace, or None when not configured."""
-    for platform, destination in ctx.config.leads.items():
+def leads_route(
+    ctx: SchedulerContext, workspace: Workspace, session: Session
+) -> tuple[str, str, LeadsSender] | None:
+    """(platform, leads' channel, sender) for a workspace, or None when it has none: the
+    workspace's own channel (``settings leads-channel``), else the installation's default."""
+    if workspace.platform in (Platform.SLACK, Platform.TEAMS):
+        platforms = [workspace.platform.value]
+    else:  # a command-line workspace: the first platform that can reach a leads' channel
+        platforms = list(ctx.senders)
+    for platform in platforms:
         sender = ctx.senders.get(platform)
         if not isinstance(sender, LeadsSender):
             continue
-        if workspace.platform in (Platform.SLACK, Platform.TEAMS) and (
-            workspace.platform.value != platform
-        ):
-            continue
-        return platform, destination, sender
+        destination = channel_of(
+            session=session,
+            workspace_id=workspace.id or 0,
+            channel=Channel.LEADS,
+            default=ctx.config.leads.get(platform),
+        )
+        if destination:
+            return platform, destination, sender
     return None
 
 
@@ -100,8 +111,6 @@ def _abandon_stale_posts(ctx: SchedulerContext, session: Session, now: datetime)
 
 async def notify_failures(ctx: SchedulerContext, now: datetime, report: SweepReport) -> None:
     """Tell the leads, once each, about prompts that could not be delivered."""
-    if not ctx.config.leads:
-        return
     for notice in await ctx.runtime.run(lambda session: _claim_notices(ctx, session, now)):
         sender = ctx.senders[notice.platform]
         assert isinstance(sender, LeadsSender)  # leads_route only routes to LeadsSenders
@@ -119,7 +128,7 @@ def _claim_notices(ctx: SchedulerContext, session: Session, now: datetime) -> li
     for failed, workspace, department in unnotified_failures(
         session=session, since=now - LOOKBACK, prompt_kinds=PROMPT_KINDS
     ):
-        route = leads_route(ctx, workspace)
+        route = leads_route(ctx, workspace, session)
         if route is None:
             continue
         row = claim_failure_notice(
@@ -153,7 +162,7 @@ async def send_digests(
 ) -> None:
     """Post each digest that fell due since the last sweep; record older ones as missed."""
     schedule = ctx.config.digest
-    if schedule is None or not ctx.config.leads:
+    if schedule is None:
         return
     # Settles stale notice claims too, though only while the digest is on.
     await ctx.runtime.run(lambda session: _abandon_stale_posts(ctx, session, now))
@@ -194,7 +203,7 @@ def _plan_digests(
     due: list[tuple[int, str, datetime]] = []
     workspaces = session.exec(select(Workspace).where(col(Workspace.active).is_(True)))
     for workspace in workspaces:
-        route = leads_route(ctx, workspace)
+        route = leads_route(ctx, workspace, session)
         if route is None:
             continue
         platform = route[0]
@@ -235,7 +244,7 @@ def _claim_digest(
 ) -> DigestMessage | None:
     """Claim the digest, then compute its summary and chart (in this worker thread)."""
     workspace = session.get(Workspace, workspace_id)
-    route = leads_route(ctx, workspace) if workspace else None
+    route = leads_route(ctx, workspace, session) if workspace else None
     if workspace is None or route is None:
         return None
     row = claim_digest(

@@ -15,6 +15,7 @@ from botbuilder.schema.teams import FileConsentCardResponse
 
 from handlers.teams import insights
 from handlers.teams.context import context_of
+from handlers.teams.mentions import neutral_mentions
 from handlers.teams.sender import card_activity
 from handlers.teams.skin import TeamsSkin
 from handlers.teams.story_cards import departments_card, help_card, notice_card, warning_card
@@ -35,6 +36,7 @@ class LeadCommands:
 
     async def handle(self, turn: TurnContext, text: str) -> None:
         ctx = context_of(turn)
+        text = await neutral_mentions(turn, text)
         work = functools.partial(leads.lead_command, env=self.core, ctx=ctx, text=text)
         try:
             reply: leads.LeadAnswer = await self.skin.decided(turn, lambda e: work(evidence=e))

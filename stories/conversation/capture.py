@@ -39,6 +39,7 @@ from stories.conversation.views import (
 )
 from stories.errors import ValidationError
 from stories.models import Department, Emotion, SourceKind, Story
+from stories.workspace_settings import Channel, channel_of
 from stories.workspaces import ensure_member
 
 MANAGE = (StoryAction.EDIT, StoryAction.DELETE)
@@ -118,13 +119,21 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
         else:
             view = story_view(session, story, actions=MANAGE)
         heading = texts.captured(created=result.created, redactions=story.redaction_count)
-        effects = _share(env, ctx, story, view) if result.created else ()
+        effects = _share(env, ctx, session, story, view) if result.created else ()
         return Outcome(StoryReply(heading=heading, story=view, created=result.created), effects)
 
 
-def _share(env: CoreEnv, ctx: ChatContext, story: Story, view: StoryView) -> tuple[Effect, ...]:
-    """Post to the stories channel: shareable, not posted yet, not told in that channel."""
-    destination = env.config.stories_channels.get(ctx.platform.value)
+def _share(
+    env: CoreEnv, ctx: ChatContext, session: Session, story: Story, view: StoryView
+) -> tuple[Effect, ...]:
+    """Post to the workspace's stories channel (its own, else the installation's default):
+    shareable, not posted yet, not told in that channel."""
+    destination = channel_of(
+        session=session,
+        workspace_id=story.workspace_id,
+        channel=Channel.STORIES,
+        default=env.config.stories_channels.get(ctx.platform.value),
+    )
     if not destination or not story.shared or story.channel_post_ref:
         return ()
     if ctx.conversation == destination:
@@ -263,7 +272,7 @@ def _acting(
     story = get_story(session=session, workspace_id=actor.workspace_id, story_id=story_id)
     if may_change(story, actor.member):
         return actor, False
-    lead = is_lead(env, ctx, actor, evidence)
+    lead = is_lead(env, ctx, actor, evidence, session)
     return lead if isinstance(lead, NeedsEvidence) else (actor, lead)
 
 
@@ -279,7 +288,7 @@ def _follow_post(
         view = story_view(session, story, actions=(StoryAction.RESONATE,), tally=True)
         return (RefreshPost(ref=story.channel_post_ref, story=view),)
     view = story_view(session, story)
-    return _share(env, ctx, story, view)
+    return _share(env, ctx, session, story, view)
 
 
 def delete(

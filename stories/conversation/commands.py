@@ -19,7 +19,10 @@ from stories.periods import looks_like_period
 _TYPOGRAPHY = str.maketrans({"\u00a0": " ", "“": '"', "”": '"', "—": "--", "–": "--"})
 _ADD_OPTIONS = {"--time": "prompt_time", "--tz": "timezone", "--days": "prompt_days"}
 FORMATS = ("csv", "jsonl")
-LEAD_WORDS = frozenset({"summary", "export", "departments", "department", "prompt"})
+LEAD_WORDS = frozenset(
+    {"summary", "export", "departments", "department", "prompt", "settings", "lead", "leads"}
+)
+CHANNEL_SETTINGS = ("stories-channel", "leads-channel")
 
 
 class MemberAction(StrEnum):
@@ -76,6 +79,10 @@ class LeadAction(StrEnum):
     PROMPT_NOW = "prompt_now"
     SUMMARY = "summary"
     EXPORT = "export"
+    SETTINGS = "settings"  # show the workspace's channels and leads
+    SET_CHANNEL = "set_channel"  # name: which channel; channel: here | off | a channel
+    LEAD_ADD = "lead_add"  # name: the person (<@id>, or an e-mail/UPN)
+    LEAD_REMOVE = "lead_remove"
 
 
 @dataclass(frozen=True)
@@ -123,12 +130,33 @@ def parse_lead(text: str, *, syntax: Syntax) -> LeadCommand:
         if len(rest) < 2 or rest[0].lower() != "now":
             raise _write(syntax, "prompt now <department>")
         return LeadCommand(LeadAction.PROMPT_NOW, name=" ".join(rest[1:]))
+    if head in ("settings", "lead", "leads"):
+        return _parse_workspace(head, rest, syntax)
     verb = rest[0].lower() if head == "department" and rest else ""
     if verb not in ("add", "link", "pause", "resume") or len(rest) < 2:
         raise _write(syntax, "department add|link|pause|resume <name>", hint="help")
     if verb == "add":
         return _parse_add(rest[1:], syntax)
     return LeadCommand(LeadAction(verb), name=" ".join(rest[1:]))
+
+
+def _parse_workspace(head: str, rest: list[str], syntax: Syntax) -> LeadCommand:
+    """``settings``, ``settings stories-channel|leads-channel <here|off|#channel>``, ``leads``,
+    ``lead add|remove <person>``."""
+    if head == "leads" or (head == "settings" and not rest):
+        if rest:
+            raise _write(syntax, head, "on its own")
+        return LeadCommand(LeadAction.SETTINGS)
+    if head == "settings":
+        which = rest[0].lower()
+        if which not in CHANNEL_SETTINGS or len(rest) != 2:
+            raise _write(syntax, "settings stories-channel|leads-channel here|off|#channel")
+        return LeadCommand(LeadAction.SET_CHANNEL, name=which, channel=rest[1])
+    verb = rest[0].lower() if rest else ""
+    if verb not in ("add", "remove") or len(rest) != 2:
+        raise _write(syntax, "lead add|remove @person", "(or their e-mail address)")
+    action = LeadAction.LEAD_ADD if verb == "add" else LeadAction.LEAD_REMOVE
+    return LeadCommand(action, name=rest[1])
 
 
 def _write(syntax: Syntax, usage: str, how: str = "", *, hint: str = "") -> InvalidFieldError:

@@ -75,6 +75,8 @@ class ConversationConfig:
     """What the core needs from settings, read once by the composition root."""
 
     stories_channels: Mapping[str, str] = field(default_factory=dict)  # platform -> channel
+    # The CX leads' channel per platform (workspaces may name their own: ``settings``).
+    leads_channels: Mapping[str, str] = field(default_factory=dict)
     cx_leads: frozenset[str] = frozenset()  # user ids, AAD object ids, e-mails/UPNs (casefolded)
     default_timezone: str = "UTC"
     page_size: int = 5

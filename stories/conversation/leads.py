@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from stories.conversation import lead_texts, texts
+from stories.conversation import lead_texts, texts, workspace
 from stories.conversation.commands import LeadAction, LeadCommand, parse_lead
 from stories.conversation.context import Actor, ChatContext, CoreEnv, Place, resolve_actor
 from stories.conversation.views import (
@@ -40,6 +40,7 @@ from stories.models import Department, Platform
 from stories.periods import Period, parse_period
 from stories.summaries import Summary, build_summary
 from stories.transfer import Format
+from stories.workspace_settings import lead_identities
 
 ChannelResolver = Callable[[str], str]  # a channel as typed -> its id (raises when unusable)
 
@@ -86,10 +87,18 @@ LeadReply = LeadAnswer | NeedsEvidence
 
 
 def is_lead(
-    env: CoreEnv, ctx: ChatContext, actor: Actor, evidence: LeadEvidence | None
+    env: CoreEnv,
+    ctx: ChatContext,
+    actor: Actor,
+    evidence: LeadEvidence | None,
+    session: Session | None = None,
 ) -> bool | NeedsEvidence:
-    """Whether the person asking is a CX lead; cheapest checks first."""
-    listed = env.config.cx_leads
+    """Whether the person asking is a CX lead; cheapest checks first. The leads are the
+    environment's list and the workspace's own (``lead add``), read in ``session``."""
+    if session is None:
+        with env.sessions() as own:
+            return is_lead(env, ctx, actor, evidence, own)
+    listed = env.config.cx_leads | lead_identities(session=session, workspace_id=actor.workspace_id)
     if actor.member.is_cx_lead or ctx.user.casefold() in listed:
         return True
     if evidence is None:
@@ -104,7 +113,7 @@ def help_view(
     syntax = texts.syntax_for(ctx.platform.value)
     with env.sessions() as session:
         actor = resolve_actor(session, env.clock, ctx)
-        lead = is_lead(env, ctx, actor, evidence)
+        lead = is_lead(env, ctx, actor, evidence, session)
     if isinstance(lead, NeedsEvidence):
         return lead
     return HelpView(
@@ -137,7 +146,7 @@ def lead_command(
     syntax = texts.syntax_for(ctx.platform.value)
     with env.sessions() as session:
         actor = resolve_actor(session, env.clock, ctx)
-        lead = is_lead(env, ctx, actor, evidence)
+        lead = is_lead(env, ctx, actor, evidence, session)
         if isinstance(lead, NeedsEvidence):
             return lead
         if not lead:
@@ -149,6 +158,8 @@ def lead_command(
             )
         if command.action in (LeadAction.SUMMARY, LeadAction.EXPORT):
             return _insight(session, env, actor, command)
+        if command.action in workspace.WORKSPACE_ACTIONS:
+            return workspace.carry_out(session, env, ctx, actor, command, channel)
         return _departments(session, env, ctx, actor, command, channel)
 
 
@@ -331,7 +342,7 @@ def export_period(
     agreed to receive the file, asks again with the period it offered)."""
     with env.sessions() as session:
         actor = resolve_actor(session, env.clock, ctx)
-        lead = is_lead(env, ctx, actor, evidence)
+        lead = is_lead(env, ctx, actor, evidence, session)
         if isinstance(lead, NeedsEvidence):
             return lead
         if not lead:

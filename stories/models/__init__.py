@@ -33,10 +33,12 @@ from stories.models.tables import (
     Workspace,
     sized,
 )
+from stories.models.workspaces import ChatWelcome, WorkspaceLead, WorkspaceSettings
 
 __all__ = [
     "AuditEvent",
     "ChatConversation",
+    "ChatWelcome",
     "DeliveryStatus",
     "Department",
     "DepartmentMember",
@@ -61,5 +63,7 @@ __all__ = [
     "StorytellerNotice",
     "UTCDateTime",
     "Workspace",
+    "WorkspaceLead",
+    "WorkspaceSettings",
     "sized",
 ]
