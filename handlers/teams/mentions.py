@@ -9,46 +9,44 @@ entity may leave out, so it is asked for (``TeamsInfo.get_member``). Each mentio
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import ChannelAccount, Mention
 
 logger = logging.getLogger(__name__)
 
 
-def _mentions(turn: TurnContext) -> list[dict[str, Any]]:
-    activity = turn.activity
-    bot_id = activity.recipient.id if activity.recipient else None
+def _mentions(turn: TurnContext) -> list[Mention]:
+    """The people mentioned (botbuilder keeps an entity's fields as extra properties)."""
+    bot_id = turn.activity.recipient.id if turn.activity.recipient else None
     found = []
-    for entity in activity.entities or []:
-        data = entity.serialize() if hasattr(entity, "serialize") else dict(entity)
-        mentioned = data.get("mentioned") or {}
-        if data.get("type") == "mention" and mentioned.get("id") not in (None, bot_id):
-            found.append(data)
+    for entity in TurnContext.get_mentions(turn.activity):
+        extra = getattr(entity, "additional_properties", None) or {}
+        mention = Mention().deserialize({**entity.serialize(), **extra})
+        if mention.mentioned is not None and mention.mentioned.id not in (None, bot_id):
+            found.append(mention)
     return found
 
 
-async def _object_id(turn: TurnContext, mentioned: dict[str, Any]) -> str:
-    known = mentioned.get("aadObjectId")
-    if known:
-        return str(known)
+async def _object_id(turn: TurnContext, mentioned: ChannelAccount) -> str:
+    if mentioned.aad_object_id:
+        return str(mentioned.aad_object_id)
     try:
-        account = await TeamsInfo.get_member(turn, mentioned["id"])
+        account = await TeamsInfo.get_member(turn, mentioned.id)
     except Exception:  # not in a team, or no access: fall back to the Teams id
         logger.warning("could not look up a mentioned Teams user", exc_info=True)
-        return str(mentioned["id"])
-    return str(account.aad_object_id or mentioned["id"])
+        return str(mentioned.id)
+    return str(account.aad_object_id or mentioned.id)
 
 
 async def neutral_mentions(turn: TurnContext, text: str) -> str:
     """``text`` with every mention of a person (not the bot) in the core's form."""
     for mention in _mentions(turn):
-        written = str(mention.get("text") or "")
+        written = mention.text or ""
         if not written or written not in text:
             continue
-        mentioned = mention["mentioned"]
-        name = str(mentioned.get("name") or "").replace('"', "").replace(">", "")
-        object_id = await _object_id(turn, mentioned)
+        name = (mention.mentioned.name or "").replace('"', "").replace(">", "")
+        object_id = await _object_id(turn, mention.mentioned)
         text = text.replace(written, f'"<@{object_id}|{name}>"')
     return text

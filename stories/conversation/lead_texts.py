@@ -39,6 +39,15 @@ def lead_help(syntax: Syntax) -> tuple[tuple[str, str], ...]:
             "Stop or restart its prompts",
         ),
         (syntax.lead_command("prompt now <name>"), "Send that department a prompt now"),
+        (syntax.lead_command("settings"), "This workspace's channels and CX leads"),
+        (
+            syntax.lead_command(f"settings stories-channel|leads-channel here|off{channel}"),
+            "Where new shareable stories, or the digest and delivery problems, go",
+        ),
+        (
+            syntax.lead_command("lead add|remove @person"),
+            "Name or remove a CX lead of this workspace (or give their e-mail address)",
+        ),
     )
 
 

@@ -82,6 +82,16 @@ class Driver(Protocol):
 
     async def link_department(self, name: str) -> None: ...
 
+    finance: str  # the finance channel's id
+
+    async def lead_in_finance(self, user: str, command: str) -> Seen:
+        """A lead command sent in the finance channel (Teams: mentioning the bot)."""
+        ...
+
+    async def name_lead(self, user: str, verb: str, who: str) -> Seen:
+        """``lead add|remove`` naming ``who`` the platform's way (a mention)."""
+        ...
+
     async def answer(self, user: str, delivery_id: int, text: str) -> None: ...
 
     def thread(self, delivery_id: int) -> list[str]: ...
@@ -223,6 +233,15 @@ class SlackDriver:
 
     async def link_department(self, name: str) -> None:
         await self._command("/cx", LEAD, f"department link {name}", SLACK_FINANCE)
+
+    finance = SLACK_FINANCE
+
+    async def lead_in_finance(self, user: str, command: str) -> Seen:
+        return await self._command("/cx", user, command, SLACK_FINANCE)
+
+    async def name_lead(self, user: str, verb: str, who: str) -> Seen:
+        mention = f"<@{self.uid(who)}|{who}>"  # as Slack escapes a mention in a command
+        return await self.lead(user, f"lead {verb} {mention}")
 
     def _seen_by(self, user: str, since: int) -> Seen:
         calls = self.fake.calls[since:]
@@ -491,6 +510,21 @@ class TeamsDriver:
 
     async def link_department(self, name: str) -> None:
         await self._send(LEAD, self.channel(TEAMS_FINANCE), text=f"department link {name}")
+
+    finance = TEAMS_FINANCE
+
+    async def lead_in_finance(self, user: str, command: str) -> Seen:
+        return self._seen(await self._send(user, self.channel(TEAMS_FINANCE), text=command))
+
+    async def name_lead(self, user: str, verb: str, who: str) -> Seen:
+        """A mention carries the person's Teams id only; Sightline asks Teams for the rest."""
+        account = self.account(who)
+        self.connector.members[account["id"]] = {**account, "userPrincipalName": f"{who}@x.test"}
+        at = f"<at>{account['name']}</at>"
+        mention = {"id": account["id"], "name": account["name"]}
+        entities = [{"type": "mention", "mentioned": mention, "text": at}]
+        chat = self.conversation(user, Place.PERSONAL)
+        return self._seen(await self._send(user, chat, text=f"lead {verb} {at}", entities=entities))
 
     async def save_message(
         self, user: str, *, author: str, text: str, message: str, place: Place

@@ -233,3 +233,19 @@ async def test_prompt_now_through_the_ledger_is_recorded_once(chat: Driver) -> N
     with Session(chat.engine) as session:
         [row] = session.exec(select(PromptDelivery)).all()
     assert (row.kind, row.status) == ("manual", DeliveryStatus.SENT)
+
+
+async def test_leads_name_a_lead_and_the_stories_channel_from_chat(chat: Driver) -> None:
+    assert "for CX leads" in await chat.lead("ben", "settings")
+    assert "is now a CX lead here" in await chat.name_lead(LEAD, "add", "ben")
+    moved = await chat.lead_in_finance("ben", "settings stories-channel here")
+    assert "posted to this channel" in moved
+    await chat.tell("ana", "The courier left her parcel in the rain", place=Place.PUBLIC)
+    [story] = stories(chat)
+    assert chat.finance in chat.stories_post(story.id or 0)
+    with Session(chat.engine) as session:
+        members = session.exec(select(Member)).all()
+        [ben] = [m for m in members if "ben" in m.platform_user_id.lower()]
+        assert ben.is_cx_lead  # so ben may moderate stories too
+    assert "no longer a CX lead" in await chat.name_lead(LEAD, "remove", "ben")
+    assert "for CX leads" in await chat.lead("ben", "settings")
