@@ -8,6 +8,7 @@ import typer
 
 from bot.cli import db, departments, playground, prompts, serve, slack, stories, summary, teams
 from bot.cli.context import STATE
+from bot.cli.workspaces import leads_app, workspaces_app
 
 app = typer.Typer(
     name="sightline",
@@ -22,6 +23,8 @@ app.add_typer(slack.app, name="slack")
 app.add_typer(prompts.app, name="prompts")
 app.add_typer(teams.app, name="teams")
 app.add_typer(playground.app, name="playground")
+app.add_typer(workspaces_app, name="workspaces")
+app.add_typer(leads_app, name="leads")
 app.command("serve")(serve.serve)
 app.command("demo-data")(stories.demo_data)
 app.command("summary")(summary.summary)
