@@ -36,6 +36,7 @@ BOT_SCOPES = (
     "files:write",
     "reactions:read",
     "users:read",
+    "users:read.email",
     "usergroups:read",
 )
 INSTALL_PATH = "/slack/install"

@@ -70,14 +70,17 @@ class SlackSkin:
         for Slack's evidence only when its own cheap checks cannot decide."""
         result = await asyncio.to_thread(work, None)
         if isinstance(result, NeedsEvidence):
-            evidence = await self.evidence(client, user_id)
+            evidence = await self.evidence(client, user_id, emails=result.wants_identities)
             result = await asyncio.to_thread(work, evidence)
             assert not isinstance(result, NeedsEvidence)  # evidence given: the core decides
         return result
 
-    async def evidence(self, client: AsyncWebClient, user_id: str) -> LeadEvidence:
+    async def evidence(
+        self, client: AsyncWebClient, user_id: str, *, emails: bool = False
+    ) -> LeadEvidence:
         """Whether Slack itself makes this person a CX lead (the leads' user group, or a
-        workspace admin or owner unless that is switched off)."""
+        workspace admin or owner unless that is switched off), and, when leads are named by
+        e-mail, the person's e-mail address."""
         group = self.deps.cx_lead_usergroup
         if group:
             try:
@@ -86,11 +89,16 @@ class SlackSkin:
                     return LeadEvidence(granted=True)
             except SlackApiError as exc:
                 logger.warning("cannot read user group %s: %s", group, exc.response.get("error"))
-        if self.deps.admins_are_cx_leads:
-            try:
-                user = (await client.users_info(user=user_id)).get("user") or {}
-            except SlackApiError as exc:
-                logger.warning("cannot read user %s: %s", user_id, exc.response.get("error"))
-                return LeadEvidence()
-            return LeadEvidence(granted=bool(user.get("is_admin") or user.get("is_owner")))
-        return LeadEvidence()
+        if not (self.deps.admins_are_cx_leads or emails):
+            return LeadEvidence()
+        try:
+            user = (await client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as exc:
+            logger.warning("cannot read user %s: %s", user_id, exc.response.get("error"))
+            return LeadEvidence()
+        email = str((user.get("profile") or {}).get("email") or "")
+        admin = bool(user.get("is_admin") or user.get("is_owner"))
+        return LeadEvidence(
+            identities=frozenset({email.casefold()} if email else ()),
+            granted=admin and self.deps.admins_are_cx_leads,
+        )

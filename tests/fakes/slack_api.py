@@ -198,8 +198,13 @@ class FakeSlackAPI:
         """Make ``method`` slow, to check that nothing waits on it before acknowledging."""
         self._delays[method] = seconds
 
-    def add_user(self, user_id: str, *, name: str = "", is_admin: bool = False) -> None:
+    def add_user(
+        self, user_id: str, *, name: str = "", is_admin: bool = False, email: str = ""
+    ) -> None:
         name = name or user_id.lower()
+        profile = {"display_name": name, "real_name": name.title()}
+        if email:  # only with the users:read.email scope, as in Slack
+            profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
             "team_id": self.team_id,
@@ -208,7 +213,7 @@ class FakeSlackAPI:
             "is_admin": is_admin,
             "is_owner": False,
             "is_bot": False,
-            "profile": {"display_name": name, "real_name": name.title()},
+            "profile": profile,
         }
 
     def add_channel(self, channel_id: str, *, name: str = "", private: bool = False) -> None:

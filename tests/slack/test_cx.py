@@ -73,3 +73,19 @@ async def test_workspace_admins_and_user_group_members_are_leads(
     assert call["usergroup"] == "S0CXLEADS"
     other = await cx(slack, "departments", user="U0PLAIN01", key="plain")
     assert other["text"].startswith("Sorry")
+
+
+async def test_a_lead_named_by_email_is_known_by_slacks_profile(make_harness: Any) -> None:
+    slack: SlackHarness = await make_harness(
+        cx_leads="Erin@Acme.test", slack_admins_are_cx_leads=False
+    )
+    slack.fake.add_user("U0ERIN001", email="erin@acme.test")
+    slack.fake.add_user("U0PLAIN01", email="plain@acme.test")
+    erin = await cx(slack, "departments", user="U0ERIN001", key="erin")
+    assert "No departments yet" in str(erin["blocks"])
+    other = await cx(slack, "departments", user="U0PLAIN01", key="plain")
+    assert other["text"].startswith("Sorry")
+    added = await cx(slack, "lead add plain@acme.test", user="U0ERIN001", key="add")
+    assert "is now a CX lead here" in str(added)
+    again = await cx(slack, "departments", user="U0PLAIN01", key="plain-again")
+    assert "No departments yet" in str(again["blocks"])
