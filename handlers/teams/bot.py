@@ -9,7 +9,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ActivityTypes, InvokeResponse
+from botbuilder.schema import ActivityTypes, ChannelAccount, InvokeResponse
 from botbuilder.schema.teams import (
     FileConsentCardResponse,
     MessagingExtensionAction,
@@ -18,6 +18,7 @@ from botbuilder.schema.teams import (
     TaskModuleResponse,
 )
 
+from handlers.teams import welcome
 from handlers.teams.actions import CardActions
 from handlers.teams.cards import adaptive_card, task, text_block
 from handlers.teams.context import context_of, conversation_key, team_of
@@ -144,6 +145,18 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 turn, lambda e: leads.help_view(env=self.core, ctx=ctx, evidence=e)
             )
             await self.skin.reply(turn, help_card(view))
+
+    # --- installs: a welcome, once ------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.action == "add":  # not "add-upgrade": an update is no install
+            await welcome.greet(turn_context, self.core)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        if welcome.bot_was_added(members_added, turn_context):
+            await welcome.greet(turn_context, self.core)
 
     # --- dialogs, the message action and file consent -------------------------------------
 
