@@ -455,6 +455,96 @@ async def test_uninstalling_from_the_team_stops_prompts_to_its_channel(
     assert "add the app to the channel" in (outcome.reason or "")
 
 
+async def test_welcome_link_prompt_now_two_answers_and_the_storytellers_notice(
+    client: Client, playground: Playground, engine: Engine
+) -> None:
+    """The issue's walk-through: installed, welcomed, a department linked in one step, a
+    prompt sent from chat, answered by two colleagues on the same card, and the storyteller
+    told in their personal chat (one message, updated)."""
+    chat, channel = playground.personal_chat, playground.general_channel
+    await client.install(chat)
+    await client.expect("createMessage", chat, says("Welcome to Sightline", "“home”"))
+    await client.install(channel)
+    await client.expect("createMessage", channel, says("department link Finance"))
+
+    posted = await client.say(
+        channel, "story A florist was charged twice and her card was declined", mention_bot=True
+    )
+    await client.expect("createMessage", posted["postConversationId"], says("Story saved"))
+    posted = await client.say(channel, "department link Finance", mention_bot=True)
+    await client.expect(
+        "createMessage", posted["postConversationId"], says("Added and linked Finance")
+    )
+    posted = await client.say(channel, "prompt now Finance", mention_bot=True)
+    prompt = await client.expect("createMessage", channel, says("Finance", "florist"))
+    await client.expect("createMessage", posted["postConversationId"], says("Sent Finance"))
+
+    card = card_of(prompt)
+    [answer_box] = [item for item in card["body"] if item["type"] == "Input.Text"]
+    [send] = [a for a in card["actions"] if a["data"].get("sightline") == "answer"]
+    thread = f"{channel};messageid={prompt['messageId']}"
+    colleagues = playground.config["users"][:2]  # Megan and Adele, members of the team
+    for colleague, said in zip(
+        colleagues,
+        ["We could refund card fees the same day.", "Declines should page us."],
+        strict=True,
+    ):
+        await client.call(
+            "POST",
+            "/_conversation/v1/submit",
+            {
+                "conversation": {"id": prompt["postConversationId"]},
+                "from": {"id": colleague["id"]},
+                "replyToId": prompt["messageId"],
+                "value": {**send["data"], answer_box["id"]: said},
+            },
+        )
+        await client.expect("createMessage", thread, says(said))
+        if colleague is colleagues[0]:  # the teller hears once, in their personal chat
+            await client.expect("createMessage", chat, says("reflected on", said))
+        else:  # and that one message is brought up to date
+            await client.expect("updateMessage", chat, says("reflected on", said))
+
+    with Session(engine) as session:
+        answers = session.exec(select(PromptAnswer)).all()
+        who = {session.get(Member, a.member_id).platform_user_id for a in answers}  # type: ignore[union-attr]
+        [department] = session.exec(select(Department)).all()
+    assert who == {c["aadObjectId"] for c in colleagues}
+    assert department.teams_conversation_id == channel
+
+
+async def test_a_lead_names_a_colleague_lead_by_mentioning_them(
+    client: Client, playground: Playground, engine: Engine
+) -> None:
+    """Teams puts only the mentioned person's Teams id in the message; Sightline asks the
+    (Playground's) connector for their Azure AD object id, which it knows people by."""
+    channel = playground.general_channel
+    await client.install(channel)
+    megan = playground.config["users"][0]
+    tag = f"<at>{megan['name']}</at>"
+    bot = playground.config["bot"]
+    bot_tag = f"<at>{bot['name']}</at>"
+    posted = await client.call(
+        "POST",
+        f"/_conversation/v1/conversations/{channel}/messages",
+        {
+            "from": {"id": client.me["id"]},
+            "text": f"{bot_tag} lead add {tag}",
+            "textFormat": "plain",
+            "mentions": [
+                {"mentioned": {"id": bot["id"]}, "text": bot_tag},
+                {"mentioned": {"id": megan["id"]}, "text": tag},
+            ],
+        },
+    )
+    await client.expect(
+        "createMessage", posted["postConversationId"], says("Megan Bowen is now a CX lead")
+    )
+    with Session(engine) as session:
+        [lead] = session.exec(select(Member).where(Member.is_cx_lead)).all()
+    assert lead.platform_user_id == megan["aadObjectId"]
+
+
 # --- `make run` -------------------------------------------------------------------------------
 
 
