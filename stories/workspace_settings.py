@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from stories.clock import Clock
 from stories.errors import InvalidFieldError
-from stories.models import Member, WorkspaceLead, WorkspaceSettings
+from stories.models import Member, Platform, Workspace, WorkspaceLead, WorkspaceSettings
 from stories.workspaces import ensure_member
 
 MAX_IDENTITY = 200
@@ -178,3 +178,39 @@ def remove_lead(*, session: Session, workspace_id: int, who: str) -> bool:
         changed = True
     session.commit()
     return changed
+
+
+_UNNAMED = {
+    Platform.TEAMS: "your Microsoft 365 organisation",
+    Platform.SLACK: "your Slack workspace",
+}
+
+
+def display_name(workspace: Workspace) -> str:
+    """What people call the workspace: its name, never a raw platform id (a Teams tenant is
+    known by id until Sightline joins a team or an admin names it)."""
+    if workspace.name and workspace.name != workspace.external_id:
+        return workspace.name
+    return _UNNAMED.get(workspace.platform, workspace.name or "Sightline")
+
+
+def name_if_unnamed(*, session: Session, workspace: Workspace, name: str) -> bool:
+    """Give a workspace known only by its id a display name; whether it changed. Commits."""
+    name = name.strip()[:200]
+    if not name or (workspace.name and workspace.name != workspace.external_id):
+        return False
+    workspace.name = name
+    session.add(workspace)
+    session.commit()
+    return True
+
+
+def rename(*, session: Session, workspace: Workspace, name: str) -> Workspace:
+    """An admin's name for the workspace (``sightline workspaces settings --name``). Commits."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidFieldError(field="name", reason="give a name of 1 to 200 characters")
+    workspace.name = name
+    session.add(workspace)
+    session.commit()
+    return workspace

@@ -53,23 +53,32 @@ def test_settings_and_leads_per_workspace_from_the_command_line() -> None:
         "--leads-channel",
         "C-L",
     )
-    run("workspaces", "settings", "-w", "Contoso", "--stories-channel", "19:cs@thread.tacv2")
+    run("workspaces", "settings", "-w", "tenant-contoso", "--stories-channel", "19:cs@thread.tacv2")
+    run("workspaces", "settings", "-w", "tenant-contoso", "--name", "Contoso Ltd")
     acme = json.loads(run("workspaces", "settings", "-w", "Acme", "--json"))["workspace"]
     assert (acme["stories_channel"], acme["leads_channel"]) == ("C-ACME", "C-L")
-    contoso = json.loads(run("workspaces", "settings", "-w", "Contoso", "--json"))["workspace"]
+    contoso = json.loads(run("workspaces", "settings", "-w", "Contoso Ltd", "--json"))["workspace"]
+    assert contoso["name"] == "Contoso Ltd"
     assert (contoso["stories_channel"], contoso["leads_channel"]) == ("19:cs@thread.tacv2", None)
 
-    assert json.loads(run("leads", "list", "-w", "Contoso", "--json"))["leads"] == []
-    assert json.loads(run("leads", "add", "aad-dan", "-w", "Contoso", "--json"))["added"] is True
-    assert "is now a CX lead of Contoso" in run("leads", "add", "Erin@Contoso.com", "-w", "Contoso")
-    listed = json.loads(run("leads", "list", "-w", "Contoso", "--json"))["leads"]
+    assert json.loads(run("leads", "list", "-w", "Contoso Ltd", "--json"))["leads"] == []
+    assert (
+        json.loads(run("leads", "add", "aad-dan", "-w", "tenant-contoso", "--json"))["added"]
+        is True
+    )
+    assert "is now a CX lead of Contoso" in run(
+        "leads", "add", "Erin@Contoso.com", "-w", "tenant-contoso"
+    )
+    listed = json.loads(run("leads", "list", "-w", "tenant-contoso", "--json"))["leads"]
     assert [lead["identity"] for lead in listed] == ["aad-dan", "erin@contoso.com"]
     assert json.loads(run("leads", "list", "-w", "Acme", "--json"))["leads"] == []
     with Session(STATE.runtime.engine) as session:
         [dan] = session.exec(select(Member).where(Member.platform_user_id == "aad-dan")).all()
         assert dan.is_cx_lead
 
-    assert json.loads(run("leads", "remove", "AAD-DAN", "-w", "Contoso", "--json"))["removed"]
+    assert json.loads(run("leads", "remove", "AAD-DAN", "-w", "tenant-contoso", "--json"))[
+        "removed"
+    ]
     run("workspaces", "settings", "-w", "Acme", "--stories-channel", "default")
     acme = json.loads(run("workspaces", "settings", "-w", "Acme", "--json"))["workspace"]
     assert acme["stories_channel"] is None

@@ -18,6 +18,7 @@ from stories.workspace_settings import (
     add_lead,
     list_leads,
     remove_lead,
+    rename,
     set_channel,
     settings_of,
 )
@@ -94,6 +95,7 @@ def list_workspaces(as_json: JsonOpt = False) -> None:
 
 @workspaces_app.command("settings")
 def settings(
+    name: Annotated[str | None, typer.Option(help="The workspace's display name.")] = None,
     stories_channel: ChannelOpt = None,
     leads_channel: ChannelOpt = None,
     workspace: WorkspaceOpt = None,
@@ -102,6 +104,8 @@ def settings(
     """Show a workspace's settings, or change them (options not given stay as they are)."""
     with STATE.session() as session:
         ws = workspace_for(session, workspace)
+        if name is not None:
+            rename(session=session, workspace=ws, name=name)
         for channel, raw in ((Channel.STORIES, stories_channel), (Channel.LEADS, leads_channel)):
             if raw is not None:
                 set_channel(

@@ -39,7 +39,10 @@ async def greet(turn: TurnContext, core: CoreEnv) -> None:
     """Say the welcome here unless this install was already welcomed."""
     ctx = context_of(turn)
     name = (turn.activity.recipient.name if turn.activity.recipient else None) or "Sightline"
-    view = await asyncio.to_thread(welcome, env=core, ctx=ctx, bot_name=name)
+    team = (turn.activity.channel_data or {}).get("team") or {}
+    view = await asyncio.to_thread(
+        welcome, env=core, ctx=ctx, bot_name=name, team_name=team.get("name") or None
+    )
     if view is None:
         return
     card = welcome_card(view, personal=ctx.place == Place.PERSONAL)

@@ -20,6 +20,7 @@ from stories.clock import Clock
 from stories.conversation import texts
 from stories.conversation.context import ChatContext, CoreEnv, Place, resolve_actor
 from stories.models import ChatWelcome
+from stories.workspace_settings import name_if_unnamed
 
 QUIET = timedelta(days=1)  # a re-add within this long after a welcome gets none
 
@@ -32,13 +33,22 @@ class WelcomeView:
     footer: str
 
 
-def welcome(*, env: CoreEnv, ctx: ChatContext, bot_name: str = "Sightline") -> WelcomeView | None:
+def welcome(
+    *, env: CoreEnv, ctx: ChatContext, bot_name: str = "Sightline", team_name: str | None = None
+) -> WelcomeView | None:
     """The welcome for the conversation Sightline was just installed in, or None when this
-    install was already welcomed (by another replica, or less than a day ago)."""
+    install was already welcomed (by another replica, or less than a day ago).
+
+    Args:
+        team_name: the team it was added to, where the platform says; a workspace known only
+            by its id (a Teams tenant) takes it as its display name.
+    """
     if not ctx.conversation:
         return None
     with env.sessions() as session:
         actor = resolve_actor(session, env.clock, ctx)
+        if team_name:
+            name_if_unnamed(session=session, workspace=actor.workspace, name=team_name)
         claimed = claim_welcome(
             session=session,
             clock=env.clock,

@@ -23,6 +23,7 @@ from stories.workspace_settings import (
     Channel,
     add_lead,
     channel_of,
+    display_name,
     list_leads,
     remove_lead,
     set_channel,
@@ -149,7 +150,7 @@ def _person(identity: str, name: str) -> str:
 
 def _describe(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor) -> str:
     defaults = defaults_for(env, ctx.platform.value)
-    lines = [f"Settings for {actor.workspace.name}:"]
+    lines = [f"Settings for {display_name(actor.workspace)}:"]
     for which, default in (
         (Channel.STORIES, defaults.stories_channel),
         (Channel.LEADS, defaults.leads_channel),

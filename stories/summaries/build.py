@@ -32,6 +32,7 @@ from stories.summaries.story_figures import (
     story_figures,
     weekly,
 )
+from stories.workspace_settings import display_name
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def build_summary(
     found, themes_sampled = themes(session, workspace_id, period, department_id)
     return Summary(
         workspace_id=workspace_id,
-        workspace_name=scope.workspace.name,
+        workspace_name=display_name(scope.workspace),
         department=scope.department,
         period=period,
         previous=period.previous(),

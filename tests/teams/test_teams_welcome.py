@@ -8,12 +8,16 @@ and removing and re-adding the app within a day says nothing new.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from stories.clock import FixedClock
-from tests.teams.test_teams_bot import Harness, _card
+from tests.teams.test_teams_bot import TENANT, Harness, _card
+from tests.teams.test_teams_cx import Start, _say, start
 from tests.teams.test_teams_protocol import GENERAL, payload
 from tests.teams.test_teams_unit import texts
+
+__all__ = ["start"]  # the fixture, shared with the CX lead tests
 
 
 def welcomes(teams: Harness, conversation: str) -> list[str]:
@@ -71,3 +75,30 @@ async def test_an_upgrade_is_not_an_install(teams: Harness) -> None:
     assert welcomes(teams, "conv-1") == []
     await teams.post(installed(teams))  # the upgrade claimed nothing: the install is welcomed
     assert len(welcomes(teams, "conv-1")) == 1
+
+
+async def test_cards_name_the_organisation_never_its_tenant_id(start: Start) -> None:
+    async with start() as teams:
+        card = await _say(teams, "summary 30d")  # only a personal chat so far: no name known
+        assert TENANT not in json.dumps(card)
+        assert "your Microsoft 365 organisation" in texts(card)
+
+        team = {"id": "19:cx@thread.tacv2", "name": "Customer Experience"}
+        added = teams.activity(
+            type="conversationUpdate",
+            text=None,
+            membersAdded=[{"id": "28:bot"}],
+            conversation={"id": team["id"], "tenantId": TENANT, "conversationType": "channel"},
+            channelData={"team": team, "tenant": {"id": TENANT}, "eventType": "teamMemberAdded"},
+        )
+        await teams.post(added)
+        card = await _say(teams, "summary 30d")
+        assert "Customer Experience" in texts(card)
+        assert TENANT not in json.dumps(card)
+
+        # A second team does not rename the organisation; an admin may (the command line).
+        second = {"id": "19:ops@thread.tacv2", "name": "Operations"}
+        added["conversation"]["id"] = second["id"]
+        added["channelData"]["team"] = second
+        await teams.post({**added, "id": "act-second-team"})
+        assert "Customer Experience" in texts(await _say(teams, "settings"))
