@@ -85,8 +85,9 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=_alias("MICROSOFT_APP_PASSWORD", "SIGHTLINE_TEAMS_APP_PASSWORD"),
     )
-    teams_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
-        default="MultiTenant",
+    # None: follows the other settings (see `teams_app_type`): SingleTenant with a tenant id.
+    teams_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] | None = Field(
+        default=None,
         validation_alias=_alias("MICROSOFT_APP_TYPE", "SIGHTLINE_TEAMS_APP_TYPE"),
     )
     teams_app_tenant_id: str | None = Field(
@@ -202,9 +203,13 @@ def load_settings(**overrides: Any) -> Settings:
         SettingsError: naming the environment variable and what is wrong with it.
     """
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
+    problem = teams_app_problem(settings)
+    if problem is not None:
+        raise SettingsError(problem)
+    return settings
 
 
 def _describe(exc: ValidationError) -> str:
@@ -252,6 +257,45 @@ def slack_mode(settings: Settings) -> str | None:
 
 
 def teams_configured(settings: Settings) -> bool:
-    """Teams runs with an app id and password, or anonymously for local testing."""
-    has_credentials = bool(settings.teams_app_id and settings.teams_app_password)
-    return has_credentials or settings.teams_allow_anonymous
+    """Teams runs with an app id and password (a managed identity needs none), or
+    anonymously for local testing."""
+    secret = settings.teams_app_password or teams_app_type(settings) == "UserAssignedMSI"
+    return bool(settings.teams_app_id and secret) or settings.teams_allow_anonymous
+
+
+def teams_app_type(settings: Settings) -> str:
+    """The Azure Bot's type: as set, else SingleTenant when a tenant id is given.
+
+    Microsoft stopped creating multi-tenant Azure Bots after 31 July 2025; MultiTenant is
+    only for a bot created before then, and must be asked for.
+    """
+    if settings.teams_app_type is not None:
+        return settings.teams_app_type
+    return "SingleTenant" if settings.teams_app_tenant_id else "MultiTenant"
+
+
+_NEW_BOTS = (
+    "new Azure Bots are single-tenant or use a user-assigned managed identity "
+    "(Microsoft stopped creating multi-tenant bots after 31 July 2025)"
+)
+
+
+def teams_app_problem(settings: Settings) -> str | None:
+    """A Teams credential combination Azure does not offer, as one line naming the setting."""
+    if not settings.teams_app_id:
+        return None  # Teams is off, or anonymous for local testing
+    kind, tenant = settings.teams_app_type, settings.teams_app_tenant_id
+    if kind is None and not tenant:
+        return (
+            f"Setting MICROSOFT_APP_TENANT_ID is missing: {_NEW_BOTS}; give the bot's "
+            "directory (tenant) id, or set MICROSOFT_APP_TYPE=MultiTenant for a bot created "
+            "as multi-tenant before then"
+        )
+    if kind in ("SingleTenant", "UserAssignedMSI") and not tenant:
+        return f"Setting MICROSOFT_APP_TENANT_ID is missing: a {kind} bot needs its tenant id"
+    if kind == "UserAssignedMSI" and settings.teams_app_password is not None:
+        return (
+            "Setting MICROSOFT_APP_PASSWORD is invalid: a user-assigned managed identity has "
+            "no password (MICROSOFT_APP_ID is the identity's client id); remove it"
+        )
+    return None

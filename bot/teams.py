@@ -21,7 +21,7 @@ from botbuilder.integration.aiohttp import (
 
 from bot.charts import ChartLinks, attach_chart_route, build_chart_links
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import Settings, teams_app_type
 from handlers.teams.bot import SightlineTeamsBot
 from handlers.teams.deps import TeamsDeps
 from handlers.teams.ports import PromptNow
@@ -47,7 +47,7 @@ def _adapter(settings: Settings) -> tuple[CloudAdapter, str]:
     config = _AuthConfig(
         APP_ID=settings.teams_app_id or "",
         APP_PASSWORD=password.get_secret_value() if password else "",
-        APP_TYPE=settings.teams_app_type,
+        APP_TYPE=teams_app_type(settings),
         APP_TENANTID=settings.teams_app_tenant_id or "",
     )
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config)), config.APP_ID

@@ -8,11 +8,18 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 
+TEAMS = (
+    "MICROSOFT_APP_ID",
+    "MICROSOFT_APP_PASSWORD",
+    "MICROSOFT_APP_TYPE",
+    "MICROSOFT_APP_TENANT_ID",
+)
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
-    for name in ("SIGHTLINE_DATABASE_URL", "SLACK_BOT_TOKEN", "SIGHTLINE_DEFAULT_TIMEZONE"):
+    for name in ("SIGHTLINE_DATABASE_URL", "SLACK_BOT_TOKEN", "SIGHTLINE_DEFAULT_TIMEZONE", *TEAMS):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -92,3 +99,59 @@ def test_the_example_env_file_names_every_setting() -> None:
         if not any(f"{n}=" in text for n in names):
             missing.append(name)
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("env", "app_type", "problem"),
+    [
+        ({"MICROSOFT_APP_TENANT_ID": "t"}, "SingleTenant", None),  # as Azure creates bots now
+        ({"MICROSOFT_APP_TYPE": "MultiTenant"}, "MultiTenant", None),  # one made before
+        (
+            {"MICROSOFT_APP_TYPE": "MultiTenant", "MICROSOFT_APP_TENANT_ID": "t"},
+            "MultiTenant",
+            None,
+        ),
+        ({}, None, "Setting MICROSOFT_APP_TENANT_ID is missing: new Azure Bots are single-tenant"),
+        (
+            {"MICROSOFT_APP_TYPE": "SingleTenant"},
+            None,
+            "Setting MICROSOFT_APP_TENANT_ID is missing: a SingleTenant bot needs its tenant id",
+        ),
+        (
+            {"MICROSOFT_APP_TYPE": "UserAssignedMSI", "MICROSOFT_APP_TENANT_ID": "t"},
+            None,
+            "Setting MICROSOFT_APP_PASSWORD is invalid: a user-assigned managed identity",
+        ),
+    ],
+)
+def test_the_teams_app_type_follows_the_settings_and_refuses_what_azure_no_longer_offers(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], app_type: str | None, problem: str | None
+) -> None:
+    from bot.settings import teams_app_type, teams_configured
+
+    monkeypatch.setenv("MICROSOFT_APP_ID", "app")
+    monkeypatch.setenv("MICROSOFT_APP_PASSWORD", "secret")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if problem is not None:
+        with pytest.raises(SettingsError) as raised:
+            load_settings()
+        assert str(raised.value).startswith(problem)
+        assert "\n" not in str(raised.value)
+        return
+    settings = load_settings()
+    assert teams_app_type(settings) == app_type
+    assert teams_configured(settings)
+
+
+def test_a_managed_identity_needs_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import teams_app_type, teams_configured
+
+    for name, value in {
+        "MICROSOFT_APP_ID": "identity-client-id",
+        "MICROSOFT_APP_TYPE": "UserAssignedMSI",
+        "MICROSOFT_APP_TENANT_ID": "t",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert (teams_app_type(settings), teams_configured(settings)) == ("UserAssignedMSI", True)

@@ -129,7 +129,10 @@ async def bot(
 
     monkeypatch.setattr(JwtTokenValidation, "authenticate_request", recording)
     settings = load_settings(
-        _env_file=None, MICROSOFT_APP_ID=APP_ID, MICROSOFT_APP_PASSWORD="not-used-offline"
+        _env_file=None,
+        MICROSOFT_APP_ID=APP_ID,
+        MICROSOFT_APP_PASSWORD="not-used-offline",
+        MICROSOFT_APP_TENANT_ID="tenant-1",  # a single-tenant bot, as Azure creates them now
     )
     sightline = build_sightline(settings, engine=engine, clock=clock)
     async with FakeBotConnector() as connector:

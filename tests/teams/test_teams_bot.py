@@ -185,7 +185,10 @@ async def test_authenticated_mode_rejects_bad_tokens_with_401(
     engine: Engine, clock: FixedClock, header: str | None
 ) -> None:
     settings = load_settings(
-        _env_file=None, MICROSOFT_APP_ID="app-id-1", MICROSOFT_APP_PASSWORD="secret"
+        _env_file=None,
+        MICROSOFT_APP_ID="app-id-1",
+        MICROSOFT_APP_PASSWORD="secret",
+        MICROSOFT_APP_TENANT_ID="tenant-1",
     )
     sightline = build_sightline(settings, engine=engine, clock=clock)
     async with FakeBotConnector() as connector:

@@ -552,7 +552,14 @@ async def test_a_lead_names_a_colleague_lead_by_mentioning_them(
     ("env", "exit_code"),
     [
         ({}, 0),
-        ({"MICROSOFT_APP_ID": "app", "MICROSOFT_APP_PASSWORD": "secret"}, 1),
+        (
+            {
+                "MICROSOFT_APP_ID": "app",
+                "MICROSOFT_APP_PASSWORD": "s",
+                "MICROSOFT_APP_TENANT_ID": "t",
+            },
+            1,
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, 1),
         ({"SIGHTLINE_TEAMS_ALLOW_ANONYMOUS": "true"}, 0),
     ],
@@ -560,7 +567,12 @@ async def test_a_lead_names_a_colleague_lead_by_mentioning_them(
 def test_playground_is_needed_only_without_chat_credentials(
     cli: None, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], exit_code: int
 ) -> None:
-    for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_PASSWORD"):
+    for name in (
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "MICROSOFT_APP_PASSWORD",
+        "MICROSOFT_APP_TENANT_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
