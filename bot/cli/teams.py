@@ -11,7 +11,9 @@ from urllib.parse import urlparse
 
 import typer
 
-app = typer.Typer(help="Microsoft Teams app package.", no_args_is_help=True)
+app = typer.Typer(
+    help="Microsoft Teams: the app package, a credentials check.", no_args_is_help=True
+)
 TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "teams" / "manifest.template.json"
 COLOR = (0x2F, 0x5F, 0xD0, 255)
 
@@ -67,3 +69,27 @@ def package(
     """Write the Teams app zip to upload in Teams (Apps > Manage your apps > Upload)."""
     out.write_bytes(build_package(app_id=app_id, url=url))
     typer.echo(f"Wrote {out}")
+
+
+@app.command("check")
+def check(
+    login_url: Annotated[
+        str, typer.Option("--login-url", help="Microsoft Entra ID's address (national clouds).")
+    ] = "https://login.microsoftonline.com",
+    identity_url: Annotated[
+        str, typer.Option("--identity-url", hidden=True, help="Azure's metadata service.")
+    ] = "http://169.254.169.254/metadata/identity/oauth2/token",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Obtain a Bot Framework token with the configured credentials; say what is wrong."""
+    from bot.cli.context import STATE, print_json
+    from bot.teams_check import check_credentials
+
+    result = check_credentials(STATE.settings, login_url=login_url, identity_url=identity_url)
+    if as_json:
+        print_json(
+            {"schema": 1, "ok": result.ok, "app_type": result.app_type, "message": result.message}
+        )
+    else:
+        typer.echo(result.message, err=not result.ok)
+    raise typer.Exit(0 if result.ok else 1)

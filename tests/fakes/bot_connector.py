@@ -43,6 +43,11 @@ class FakeBotConnector:
         self.page_limit = 500  # Teams' own cap on pageSize; lower it to test paging
         self.page_requests = 0
         self.uploads: dict[str, bytes] = {}  # file consent: what the bot put at an upload URL
+        # Microsoft Entra ID's token endpoint: app id -> (tenant, secret). Empty: any app.
+        self.apps: dict[str, tuple[str, str]] = {}
+        self.expired_secrets: set[str] = set()
+        self.token_requests: list[dict[str, str]] = []
+        self.identities: set[str] = set()  # managed identities' client ids (the IMDS route)
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -134,9 +139,41 @@ class FakeBotConnector:
         return web.json_response({"members": page, "continuationToken": token})
 
     async def _token(self, request: web.Request) -> web.Response:
+        """The client credentials grant, refused with Entra's own error codes."""
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        self.token_requests.append({**form, "tenant": request.match_info["tenant"]})
+        refusal = self._refusal(request.match_info["tenant"], form)
+        if refusal is not None:
+            error, code, status = refusal
+            description = f"AADSTS{code}: {error} (fake Entra ID)\r\nTrace ID: 0"
+            body = {"error": error, "error_codes": [code], "error_description": description}
+            return web.json_response(body, status=status)
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-token"}
         )
+
+    def _refusal(self, tenant: str, form: dict[str, str]) -> tuple[str, int, int] | None:
+        if not self.apps:
+            return None
+        known_tenants = {t for t, _ in self.apps.values()} | {"botframework.com"}
+        if tenant not in known_tenants:
+            return "invalid_request", 90002, 400
+        app = self.apps.get(form.get("client_id", ""))
+        if app is None or app[0] != tenant:
+            return "unauthorized_client", 700016, 400
+        if form.get("client_secret") in self.expired_secrets:
+            return "invalid_client", 7000222, 401
+        if form.get("client_secret") != app[1]:
+            return "invalid_client", 7000215, 401
+        return None
+
+    async def _identity(self, request: web.Request) -> web.Response:
+        """The Azure instance metadata service's token route, for managed identities."""
+        if request.headers.get("Metadata") != "true":
+            return web.json_response({"error": "invalid_request"}, status=400)
+        if request.query.get("client_id") not in self.identities:
+            return web.json_response({"error": "invalid_request"}, status=400)
+        return web.json_response({"token_type": "Bearer", "access_token": "fake-msi-token"})
 
     async def __aenter__(self) -> FakeBotConnector:
         app = web.Application()
@@ -150,6 +187,7 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_get("/metadata/identity/oauth2/token", self._identity)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
