@@ -23,6 +23,7 @@ from handlers.slack.context import context_here
 from handlers.slack.deps import SlackDeps
 from handlers.slack.leads import LeadListeners
 from handlers.slack.skin import SlackSkin
+from handlers.slack.welcome import WelcomeListeners
 from stories.conversation import leads, texts
 from stories.conversation.commands import MemberAction, parse_member
 
@@ -38,6 +39,7 @@ class Listeners:
         self.browse = BrowseListeners(self.skin)
         self.leads = LeadListeners(self.skin)
         self.answers = AnswerListeners(self.skin)
+        self.welcome = WelcomeListeners(self.skin)
 
     @property
     def inflight(self) -> Inflight:
@@ -56,7 +58,8 @@ class Listeners:
         app.event("reaction_added")(guard(self.capture.handle_reaction_added))
         app.action(b.EDIT_ACTION)(guard(self.capture.handle_edit_clicked))
         app.action(b.DELETE_ACTION)(guard(self.capture.handle_delete_clicked))
-        app.event("app_home_opened")(guard(self.browse.handle_home_opened))
+        app.event("app_home_opened")(guard(self.handle_home_opened))
+        app.event("member_joined_channel")(guard(self.welcome.handle_member_joined))
         app.action(b.RESONATES_ACTION)(guard(self.browse.handle_resonates))
         app.action(b.MORE_ACTION)(guard(self.browse.handle_more_clicked))
         app.action(b.FULL_STORY_ACTION)(guard(self.browse.handle_full_story_clicked))
@@ -95,6 +98,15 @@ class Listeners:
                 text=b.fallback(texts.HELP_INTRO),
                 blocks=b.block_dicts(b.help_blocks(view)),
             )
+
+    async def handle_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """The Home tab shows Home; the first visit to the Messages tab, the welcome."""
+        if event.get("tab") == "messages":
+            await self.welcome.handle_messages_tab(event, body, client)
+        else:
+            await self.browse.handle_home_opened(event, body, client)
 
     async def handle_error(self, error: Exception, body: dict[str, Any]) -> None:
         # Reached only by failures outside our guarded listeners (bolt middleware).
