@@ -4,6 +4,7 @@ exports. What these do is in the conformance suite; this checks how Teams carrie
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
@@ -150,3 +151,21 @@ async def test_an_export_offer_declined_is_withdrawn_and_a_forged_accept_gets_no
         "engagement",
         "stories",
     ]
+
+
+async def test_search_pages_with_more_and_the_card_is_replaced(teams: Harness) -> None:
+    for n in range(7):  # one more page than fits (five stories a page)
+        await teams.post(teams.activity(text=f"story Refund number {n} took weeks to arrive"))
+    await teams.post(teams.activity(text="search refund"))
+    page = teams.connector.replies[-1]
+    first = _card(page)
+    [more] = [a for a in first.get("actions", []) if a["data"].get("sightline") == "more"]
+    assert json.dumps(first).count("took weeks to arrive") == 5
+    pressed = teams.activity(text=None, value=more["data"], replyToId=page.response_id)
+    await teams.post(pressed)
+    [update] = [c for c in teams.connector.updates if c.activity_id == page.response_id]
+    second = update.body["attachments"][0]["content"]
+    assert json.dumps(second).count("took weeks to arrive") == 2
+    assert not [a for a in second.get("actions", []) if a["data"].get("sightline") == "more"]
+    shown = {n for n in range(7) for card in (first, second) if f"number {n} " in json.dumps(card)}
+    assert shown == set(range(7))  # every story once across the two pages
