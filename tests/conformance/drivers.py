@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from bot.scheduler import PromptScheduler
 from bot.slack import SlackPlatform
 from handlers.slack import blocks as kit
-from handlers.slack import forms
+from handlers.slack import forms, prompt_cards
 from stories.clock import FixedClock
 from stories.conversation.context import Place
 from stories.departments import DepartmentSpec, add_department
@@ -97,6 +97,10 @@ class Driver(Protocol):
     def thread(self, delivery_id: int) -> list[str]: ...
 
     def storyteller_messages(self, user: str) -> tuple[int, str]: ...
+
+    async def stop_notices(self, user: str) -> Seen:
+        """Press **Stop these messages** on the storyteller's notice."""
+        ...
 
     async def exported_stories(self, user: str) -> list[dict[str, str]]: ...
 
@@ -366,6 +370,16 @@ class SlackDriver:
             if c.params.get("channel") == channel and c.params.get("thread_ts") == ts
         ]
 
+    async def stop_notices(self, user: str) -> Seen:
+        key = self._key()
+        payload = fixture("block_actions")
+        payload["user"] = {"id": self.uid(user), "team_id": self.fake.team_id}
+        payload["response_url"] = self.fake.response_url(key)
+        payload["actions"][0].update(action_id=prompt_cards.NOTICES_OFF_ACTION, value="off")
+        await self.h.interaction(payload)
+        await self.settle()
+        return Seen(plain([c.json for c in self.fake.calls_to("response_url") if c["key"] == key]))
+
     def storyteller_messages(self, user: str) -> tuple[int, str]:
         dm = f"D{self.uid(user)}"
         posts = [c for c in self.fake.calls_to("chat.postMessage") if c.params.get("channel") == dm]
@@ -629,6 +643,10 @@ class TeamsDriver:
     def thread(self, delivery_id: int) -> list[str]:
         thread = delivery_ref(self.engine, delivery_id)
         return [plain(c.body) for c in self.connector.replies if c.conversation_id == thread]
+
+    async def stop_notices(self, user: str) -> Seen:
+        chat = self.conversation(user, Place.PERSONAL)
+        return self._seen(await self._send(user, chat, value={"sightline": "notices_off"}))
 
     def storyteller_messages(self, user: str) -> tuple[int, str]:
         chat = self.conversation(user, Place.PERSONAL)["id"]

@@ -249,3 +249,21 @@ async def test_leads_name_a_lead_and_the_stories_channel_from_chat(chat: Driver)
         assert ben.is_cx_lead  # so ben may moderate stories too
     assert "no longer a CX lead" in await chat.name_lead(LEAD, "remove", "ben")
     assert "for CX leads" in await chat.lead("ben", "settings")
+
+
+async def test_a_storyteller_can_stop_hearing_about_answers(chat: Driver) -> None:
+    await chat.tell(
+        "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
+    )
+    await chat.link_department("Finance")
+    await chat.lead(LEAD, "prompt now Finance")
+    delivery = latest_delivery(chat.engine)
+    assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "We batch refunds weekly")
+    assert chat.storyteller_messages("ana")[0] == 1
+    await chat.stop_notices("ana")
+    await chat.answer("carol", delivery.id, "Card declines come from our fraud rules")
+    assert len(chat.thread(delivery.id)) == 2  # the answer is still in the prompt's thread
+    messages, latest = chat.storyteller_messages("ana")
+    assert messages == 1
+    assert "fraud rules" not in latest  # nor was the message brought up to date
