@@ -94,6 +94,9 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=_alias("MICROSOFT_APP_TENANT_ID", "SIGHTLINE_TEAMS_APP_TENANT_ID"),
     )
+    # Microsoft Entra ID and Graph (national clouds have their own; tests point at fakes).
+    teams_login_url: HttpUrl = HttpUrl("https://login.microsoftonline.com/")
+    teams_graph_url: HttpUrl = HttpUrl("https://graph.microsoft.com/")
     # Microsoft's local clients talk to a bot without credentials; never on by default.
     teams_allow_anonymous: bool = False
     teams_stories_conversation: str | None = None

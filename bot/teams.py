@@ -22,6 +22,7 @@ from botbuilder.integration.aiohttp import (
 from bot.charts import ChartLinks, attach_chart_route, build_chart_links
 from bot.runtime import Runtime
 from bot.settings import Settings, teams_app_type
+from bot.teams_graph import channel_history
 from handlers.teams.bot import SightlineTeamsBot
 from handlers.teams.deps import TeamsDeps
 from handlers.teams.ports import PromptNow
@@ -78,7 +79,10 @@ class TeamsParts:
 def build_teams_parts(runtime: Runtime, core: CoreEnv) -> TeamsParts:
     adapter, app_id = _adapter(runtime.settings)
     charts = build_chart_links(runtime)
-    return TeamsParts(adapter, app_id, charts, TeamsSender(core, adapter, app_id, charts=charts))
+    sender = TeamsSender(
+        core, adapter, app_id, charts=charts, history=channel_history(runtime.settings)
+    )
+    return TeamsParts(adapter, app_id, charts, sender)
 
 
 def build_teams_bot(

@@ -15,12 +15,14 @@ from sqlmodel import Session, select
 from bot.app import build_senders
 from bot.cli.context import STATE, console, errors, print_json, workspace_for
 from bot.scheduler import PromptConfig, PromptScheduler
+from bot.teams_graph import crash_check_note
 from stories.departments import get_department, list_departments
 from stories.errors import NoPromptSenderError
 from stories.models import (
     DeliveryStatus,
     Department,
     DepartmentRoster,
+    Platform,
     PromptDelivery,
     PromptTemplate,
     Workspace,
@@ -196,9 +198,12 @@ def deliveries(
         }
         templates = {t.id or 0: t.key for t in session.exec(select(PromptTemplate))}
     records = [_delivery_record(row, names, templates) for row in rows]
+    note = crash_check_note(STATE.settings) if ws.platform == Platform.TEAMS else None
     if as_json:
-        print_json({"deliveries": records})
+        print_json({"deliveries": records, **({"crash_check": note} if note else {})})
         return
+    if note:
+        console.print(note)
     if not records:
         console.print("No prompt deliveries yet.")
         return

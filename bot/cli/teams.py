@@ -74,8 +74,11 @@ def package(
 @app.command("check")
 def check(
     login_url: Annotated[
-        str, typer.Option("--login-url", help="Microsoft Entra ID's address (national clouds).")
-    ] = "https://login.microsoftonline.com",
+        str | None,
+        typer.Option(
+            "--login-url", help="Entra ID's address (default: SIGHTLINE_TEAMS_LOGIN_URL)."
+        ),
+    ] = None,
     identity_url: Annotated[
         str, typer.Option("--identity-url", hidden=True, help="Azure's metadata service.")
     ] = "http://169.254.169.254/metadata/identity/oauth2/token",
@@ -85,7 +88,9 @@ def check(
     from bot.cli.context import STATE, print_json
     from bot.teams_check import check_credentials
 
-    result = check_credentials(STATE.settings, login_url=login_url, identity_url=identity_url)
+    settings = STATE.settings
+    login = login_url or str(settings.teams_login_url)
+    result = check_credentials(settings, login_url=login, identity_url=identity_url)
     if as_json:
         print_json(
             {"schema": 1, "ok": result.ok, "app_type": result.app_type, "message": result.message}

@@ -28,11 +28,13 @@ from tenacity import (
 )
 
 from handlers.teams.cards import CARD_TYPE, Card, fit
+from handlers.teams.history import ChannelHistory, posted_card
 from handlers.teams.insights import summary_reply
 from handlers.teams.ports import ChartUrls
 from handlers.teams.prompt_cards import prompt_card, reminder_card
 from stories.conversation import places
 from stories.conversation.context import CoreEnv
+from stories.conversation.places import TEAM_KEY
 from stories.digest import DigestMessage, LeadsNotice
 from stories.models import Platform
 from stories.prompts import PromptMessage, ReminderMessage
@@ -108,9 +110,16 @@ class TeamsSender:
     platform = Platform.TEAMS.value
 
     def __init__(
-        self, core: CoreEnv, adapter: CloudAdapter, app_id: str, *, charts: ChartUrls | None
+        self,
+        core: CoreEnv,
+        adapter: CloudAdapter,
+        app_id: str,
+        *,
+        charts: ChartUrls | None,
+        history: ChannelHistory | None = None,
     ) -> None:
         self.core = core
+        self.history = history  # reads a channel's posts (Graph); None: no way to look
         self.adapter = adapter
         self.app_id = app_id
         self.charts = charts
@@ -205,10 +214,42 @@ class TeamsSender:
         return thread_of(message.destination, activity_id)
 
     async def find_sent(self, *, message: PromptMessage) -> str | None:
-        # Teams offers a bot no way to list a channel's messages, so an earlier post cannot
-        # be looked for: a crash between Teams accepting a prompt and the ledger recording it
-        # can, rarely, repeat that one prompt.
-        return None
+        """The prompt's thread if its card is already in the channel (read through Graph, see
+        :mod:`handlers.teams.history`). Without Graph (no credentials: local testing) nothing
+        can be read and None is the answer, so a crash between Teams accepting the card and
+        the ledger recording it repeats that one card.
+
+        Raises:
+            Exception: Graph was configured but could not be asked; the claim is left alone.
+        """
+        if self.history is None:
+            return None
+        saved = await asyncio.to_thread(places.reference_of, env=self.core, key=message.destination)
+        team = (saved or {}).get(TEAM_KEY)
+        if not team:
+            return None  # not a team channel (a group chat): Graph lists no posts there
+        reference = await self._reference(message.destination)
+        posts = await self.history.recent_posts(
+            tenant=message.workspace_external_id,  # the tenant that owns the channel
+            team_group_id=await self._team_group(reference, str(team)),
+            channel=message.destination,
+        )
+        found = posted_card(posts, app_id=self.history.app_id, delivery_id=message.delivery_id)
+        return thread_of(message.destination, found) if found else None
+
+    async def _team_group(self, reference: ConversationReference, team: str) -> str:
+        """The team's Microsoft 365 group id, which Graph names teams by (Teams' own id is
+        the General channel's). botbuilder's ``TeamsInfo.get_team_details`` calls the
+        connector synchronously, on the event loop; its client is called in a worker thread."""
+        group: list[str] = []
+
+        async def details(context: TurnContext) -> None:
+            connector = await TeamsInfo.get_teams_connector_client(context)
+            found = await asyncio.to_thread(connector.teams.get_team_details, team)
+            group.append(found.aad_group_id)
+
+        await self._turn(reference, details)
+        return group[0]
 
     async def send_reminder(self, *, reminder: ReminderMessage) -> None:
         """The one nudge, as a reply in the prompt's thread."""

@@ -13,6 +13,7 @@ an unknown member gets 404, as from Teams.
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,12 @@ class FakeBotConnector:
         self.expired_secrets: set[str] = set()
         self.token_requests: list[dict[str, str]] = []
         self.identities: set[str] = set()  # managed identities' client ids (the IMDS route)
+        # Microsoft Graph: a channel's root posts are what the bot posted there, from this app.
+        self.bot_app_id = "fake-bot-app"
+        self.team_groups: dict[str, str] = {}  # Teams team id -> its Microsoft 365 group id
+        self.graph_lost: set[str] = set()  # posts Graph never shows (they did not arrive)
+        self.graph_status = 200  # e.g. 403: the team never consented to the RSC permission
+        self.graph_requests: list[str] = []
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -175,6 +182,37 @@ class FakeBotConnector:
             return web.json_response({"error": "invalid_request"}, status=400)
         return web.json_response({"token_type": "Bearer", "access_token": "fake-msi-token"})
 
+    async def _team(self, request: web.Request) -> web.Response:
+        """GET /v3/teams/{id}: the team's details, with the group id Graph names it by."""
+        team = request.match_info["team"]
+        group = self.team_groups.get(team)
+        if group is None:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"id": team, "name": "Team", "aadGroupId": group})
+
+    async def _graph_messages(self, request: web.Request) -> web.Response:
+        """Graph's "list channel messages": the newest root posts, as chatMessage objects."""
+        self.graph_requests.append(request.path)
+        if request.headers.get("Authorization") != "Bearer fake-token":
+            return web.json_response({"error": {"code": "InvalidAuthenticationToken"}}, status=401)
+        if self.graph_status != 200:
+            return web.json_response({"error": {"code": "Forbidden"}}, status=self.graph_status)
+        channel = request.match_info["channel"]
+        posts = [
+            {
+                "id": call.response_id,
+                "from": {"application": {"id": self.bot_app_id}, "user": None},
+                "attachments": [
+                    {"contentType": a.get("contentType"), "content": json.dumps(a.get("content"))}
+                    for a in call.body.get("attachments") or []
+                ],
+            }
+            for call in self.replies
+            if call.conversation_id == channel and call.response_id not in self.graph_lost
+        ]
+        top = int(request.query.get("$top") or 20)
+        return web.json_response({"value": posts[::-1][:top]})
+
     async def __aenter__(self) -> FakeBotConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
@@ -188,6 +226,8 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/metadata/identity/oauth2/token", self._identity)
+        app.router.add_get("/v3/teams/{team}", self._team)
+        app.router.add_get("/v1.0/teams/{group}/channels/{channel}/messages", self._graph_messages)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -74,6 +74,10 @@ def test_package_manifest_is_valid_and_icons_have_teams_sizes(tmp_path: Path) ->
     assert manifest["bots"][0]["botId"] == APP_ID
     assert manifest["composeExtensions"][0]["commands"][0]["title"] == "Save as customer story"
     assert manifest["validDomains"] == ["bot.example.com"]
+    # Crash recovery reads a channel's posts through Graph, which a team grants at install.
+    [rsc] = manifest["authorization"]["permissions"]["resourceSpecific"]
+    assert rsc == {"name": "ChannelMessage.Read.Group", "type": "Application"}
+    assert manifest["webApplicationInfo"]["id"] == APP_ID
     assert color.size == (192, 192)
     assert outline.size == (32, 32)
     assert outline.getpixel((0, 0))[3] == 0  # transparent background, as Teams requires
