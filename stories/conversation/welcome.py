@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from stories.clock import Clock
 from stories.conversation import texts
+from stories.conversation import workspace_texts as words
 from stories.conversation.context import ChatContext, CoreEnv, Place, resolve_actor
 from stories.models import ChatWelcome
 from stories.workspace_settings import name_if_unnamed
@@ -93,38 +94,26 @@ def claim_welcome(
 
 def personal_welcome(syntax: texts.Syntax) -> WelcomeView:
     return WelcomeView(
-        title="👋 Welcome to Sightline",
-        intro=(
-            "Sightline puts real customer stories where your company talks, so the people who "
-            "never meet customers see what they go through. Three things to try:"
-        ),
+        title=words.WELCOME_TITLE,
+        intro=words.WELCOME_INTRO,
         tips=(
-            (syntax.tell(), "Share a customer story: a short form, personal details masked"),
-            (syntax.member_command("search refund"), "Find the stories colleagues shared"),
-            (syntax.member_command("home"), "Your stories, the latest ones, your prompts"),
+            (syntax.tell(), words.TRY_TELL),
+            (syntax.member_command("search refund"), words.TRY_SEARCH),
+            (syntax.member_command("home"), words.TRY_HOME),
         ),
-        footer=f"Send {syntax.member_command('help')} any time for everything else.",
+        footer=words.welcome_footer(syntax.member_command("help")),
     )
 
 
 def team_welcome(syntax: texts.Syntax, bot_name: str) -> WelcomeView:
     mention = "" if syntax.channel_mentions else f"@{bot_name} "  # Slack: slash commands
-    link = f"“{mention}{syntax.lead}department link Finance”"
-    tell = f"“{mention}{syntax.capture}<what happened>”"
     return WelcomeView(
-        title=f"👋 {bot_name} is here",
-        intro=(
-            "Sightline brings real customer stories to this team, and asks departments that "
-            "never meet customers how their work touches them."
-        ),
+        title=words.team_title(bot_name),
+        intro=words.TEAM_INTRO,
         tips=(
-            (
-                link,
-                "CX leads, in a department's channel: its line-of-sight prompts arrive there "
-                "(the department is added if new)",
-            ),
-            (tell, "Anyone: share a customer story with the team (personal details masked)"),
-            (f"More actions → {texts.SAVE_MESSAGE}", "On any message: save it as a story"),
+            (f"“{mention}{syntax.lead}department link Finance”", words.TEAM_LINK),
+            (f"“{mention}{syntax.capture}<what happened>”", words.TEAM_TELL),
+            (f"More actions → {texts.SAVE_MESSAGE}", words.TEAM_SAVE),
         ),
-        footer="Stories told in a channel are shared with everyone who can read it.",
+        footer=words.TEAM_FOOTER,
     )

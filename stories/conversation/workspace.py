@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from stories.conversation import workspace_texts as words
 from stories.conversation.commands import LeadAction, LeadCommand
 from stories.conversation.context import Actor, ChatContext, CoreEnv, Place
 from stories.conversation.views import Notice, Tone
@@ -36,7 +37,7 @@ WORKSPACE_ACTIONS = frozenset(
 _MENTION = re.compile(r"<@([A-Za-z0-9:._\-]+)(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#([A-Za-z0-9]+)(?:\|([^>]*))?>")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
-_LABELS = {Channel.STORIES: "Stories channel", Channel.LEADS: "Leads' channel"}
+_LABELS = {Channel.STORIES: words.STORIES_CHANNEL, Channel.LEADS: words.LEADS_CHANNEL}
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,7 @@ def person_of(word: str) -> tuple[str, str]:
         return mention.group(1), (mention.group(2) or "").strip()
     if _EMAIL.fullmatch(word.strip()):
         return word.strip(), ""
-    raise InvalidFieldError(
-        field="lead", reason="mention the person (@name) or give their e-mail address"
-    )
+    raise InvalidFieldError(field="lead", reason=words.NAME_A_PERSON)
 
 
 def carry_out(
@@ -90,16 +89,14 @@ def carry_out(
             session=session, clock=env.clock, workspace_id=workspace_id, who=identity, name=name
         )
         shown = _person(identity, lead.name)
-        text = f"{shown} is now a CX lead here." if added else f"{shown} was already a CX lead."
+        text = words.lead_added(shown, added=added)
         return Notice(text=text, tone=Tone.SUCCESS if added else Tone.INFO)
     removed = remove_lead(session=session, workspace_id=workspace_id, who=identity)
     shown = _person(identity, name)
     if identity.casefold() in env.config.cx_leads:
-        text = f"{shown} stays a CX lead: SIGHTLINE_CX_LEADS names them (an admin can change it)."
-        return Notice(text=text, tone=Tone.WARNING)
-    if not removed:
-        return Notice(text=f"{shown} was not a CX lead here.", tone=Tone.INFO)
-    return Notice(text=f"{shown} is no longer a CX lead here.", tone=Tone.SUCCESS)
+        return Notice(text=words.lead_kept_by_environment(shown), tone=Tone.WARNING)
+    tone = Tone.SUCCESS if removed else Tone.INFO
+    return Notice(text=words.lead_removed(shown, removed=removed), tone=tone)
 
 
 def defaults_for(env: CoreEnv, platform: str) -> Defaults:
@@ -115,25 +112,21 @@ def _channel_value(ctx: ChatContext, word: str, channel: ChannelResolver | None)
         return None
     if lowered == "here":
         if ctx.place == Place.PERSONAL or not ctx.conversation:
-            raise InvalidFieldError(
-                field="channel", reason="send it in the channel you mean, with “here”"
-            )
+            raise InvalidFieldError(field="channel", reason=words.HERE_IN_CHANNEL)
         return ctx.conversation
     if channel is None:
-        raise InvalidFieldError(
-            field="channel", reason="send the command in that channel, ending with “here”"
-        )
+        raise InvalidFieldError(field="channel", reason=words.NAME_IN_CHANNEL)
     return channel(word)
 
 
 def _channel_set(ctx: ChatContext, which: Channel, value: str | None, typed: str) -> str:
     label = _LABELS[which]
     if value is None:
-        return f"{label}: back to the installation's default."
-    where = "this channel" if value == ctx.conversation else _channel_name(typed)
+        return words.channel_reset(label)
+    where = words.THIS_CHANNEL if value == ctx.conversation else _channel_name(typed)
     if which == Channel.STORIES:
-        return f"{label} set: new shareable stories will be posted to {where}."
-    return f"{label} set: the weekly digest and delivery problems will go to {where}."
+        return words.stories_channel_set(label, where)
+    return words.leads_channel_set(label, where)
 
 
 def _channel_name(typed: str) -> str:
@@ -150,7 +143,7 @@ def _person(identity: str, name: str) -> str:
 
 def _describe(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor) -> str:
     defaults = defaults_for(env, ctx.platform.value)
-    lines = [f"Settings for {display_name(actor.workspace)}:"]
+    lines = [words.settings_title(display_name(actor.workspace))]
     for which, default in (
         (Channel.STORIES, defaults.stories_channel),
         (Channel.LEADS, defaults.leads_channel),
@@ -161,13 +154,13 @@ def _describe(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor) ->
         if value is not None:
             shown = _channel_name(value)
         elif default is not None:
-            shown = f"{default} (the installation's default)"
+            shown = f"{default} {words.DEFAULT_NOTE}"
         else:
-            shown = "none"
+            shown = words.NONE
         lines.append(f"• {_LABELS[which]}: {shown}")
     leads = list_leads(session=session, workspace_id=actor.workspace_id)
-    named = ", ".join(_person(lead.identity, lead.name) for lead in leads) or "none named here"
+    named = ", ".join(_person(lead.identity, lead.name) for lead in leads) or words.NO_LEADS
     lines.append(f"• CX leads: {named}")
     if env.config.cx_leads:
-        lines.append("  (and those SIGHTLINE_CX_LEADS names, for every workspace)")
+        lines.append(words.ENV_LEADS_NOTE)
     return "\n".join(lines)
