@@ -222,7 +222,10 @@ def _departments(
         )
     if command.action == LeadAction.ADD:
         assert command.spec is not None
-        spec = _with_channel(command.spec, ctx.platform, _channel(command, channel, syntax))
+        named = _channel(command, channel, syntax)
+        if named is None and ctx.place != Place.PERSONAL:
+            named = ctx.conversation  # sent in a channel: that channel, as `department link`
+        spec = _with_channel(command.spec, ctx.platform, named)
         added = add_department(
             session=session, clock=env.clock, workspace_id=workspace_id, spec=_defaults(spec, env)
         )

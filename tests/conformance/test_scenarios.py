@@ -9,7 +9,14 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from stories.conversation.context import Place
-from stories.models import DeliveryStatus, Engagement, Member, PromptDelivery, Story
+from stories.models import (
+    DeliveryStatus,
+    Department,
+    Engagement,
+    Member,
+    PromptDelivery,
+    Story,
+)
 from tests.conformance.drivers import LEAD, Driver, latest_delivery
 
 STORY = "Ana (ana@example.com, +44 7911 123456) waited three weeks for her refund"
@@ -267,3 +274,13 @@ async def test_a_storyteller_can_stop_hearing_about_answers(chat: Driver) -> Non
     messages, latest = chat.storyteller_messages("ana")
     assert messages == 1
     assert "fraud rules" not in latest  # nor was the message brought up to date
+
+
+async def test_department_add_in_a_channel_links_that_channel(chat: Driver) -> None:
+    added = await chat.lead_in_finance(LEAD, "department add Finance --time 09:30")
+    assert "Added Finance" in added
+    assert "in its channel" in added
+    with Session(chat.engine) as session:
+        [department] = session.exec(select(Department)).all()
+    assert chat.finance in (department.slack_channel_id, department.teams_conversation_id)
+    assert department.prompt_time == "09:30"
