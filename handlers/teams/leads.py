@@ -36,9 +36,9 @@ class LeadCommands:
 
     async def handle(self, turn: TurnContext, text: str) -> None:
         ctx = context_of(turn)
-        text = await neutral_mentions(turn, text)
-        work = functools.partial(leads.lead_command, env=self.core, ctx=ctx, text=text)
         try:
+            text = await neutral_mentions(turn, text)
+            work = functools.partial(leads.lead_command, env=self.core, ctx=ctx, text=text)
             reply: leads.LeadAnswer = await self.skin.decided(turn, lambda e: work(evidence=e))
             await self._answer(turn, ctx, reply)
         except SightlineError as exc:

@@ -14,6 +14,8 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount, Mention
 
+from stories.errors import InvalidFieldError
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,14 +32,26 @@ def _mentions(turn: TurnContext) -> list[Mention]:
 
 
 async def _object_id(turn: TurnContext, mentioned: ChannelAccount) -> str:
+    """The person's Azure AD object id.
+
+    Raises:
+        InvalidFieldError: Teams would not say (outside a team, or no access); a Teams id
+            alone names nobody Sightline knows.
+    """
     if mentioned.aad_object_id:
         return str(mentioned.aad_object_id)
     try:
         account = await TeamsInfo.get_member(turn, mentioned.id)
-    except Exception:  # not in a team, or no access: fall back to the Teams id
+    except Exception:  # not in a team, or no access: say so rather than store a useless id
         logger.warning("could not look up a mentioned Teams user", exc_info=True)
-        return str(mentioned.id)
-    return str(account.aad_object_id or mentioned.id)
+        account = None
+    if account is None or not account.aad_object_id:
+        raise InvalidFieldError(
+            field="lead",
+            reason=f"Teams would not say who {mentioned.name or 'that is'} is here: mention them "
+            "in one of the team's channels, or give their e-mail address",
+        )
+    return str(account.aad_object_id)
 
 
 async def neutral_mentions(turn: TurnContext, text: str) -> str:
