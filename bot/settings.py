@@ -105,8 +105,11 @@ class Settings(BaseSettings):
     prompt_repeat_window_days: int = Field(default=90, ge=0, le=3650)  # same story, same dept
     prompt_answer_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     prompt_reminder_after_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # 0: no reminder
-    prompt_claim_timeout_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
-    prompt_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    # A claim lives as long as its owner heartbeats; silent longer than the lease, it is taken
+    # over by another replica (README "Leases and takeover").
+    prompt_lease_seconds: float = Field(default=10.0, ge=1, le=3600)
+    prompt_heartbeat_seconds: float = Field(default=2.0, gt=0, le=600)  # at most lease / 3
+    prompt_sweep_seconds: int = Field(default=60, ge=5, le=3600)  # reminders, digests, catch-up
     scheduler_instance: str | None = None  # default: host name and process id
 
     # The CX leads' channel: the weekly digest and notices of undeliverable prompts.

@@ -27,7 +27,8 @@ from stories.models import (
     SourceKind,
     Workspace,
 )
-from stories.prompt_ledger import claim_occurrence, record_sweep
+from stories.prompt_leases import record_sweep
+from stories.prompt_ledger import claim_occurrence
 from stories.redaction import Redactor
 from stories.workspaces import ensure_workspace
 from tests.fakes.prompt_sender import RecordingSender

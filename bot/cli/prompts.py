@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from datetime import timedelta
 from typing import Annotated
@@ -67,7 +68,7 @@ def send(department: DepartmentArg, workspace: WorkspaceOpt = None) -> None:
         if destination_for(ws, found, senders) is None:
             raise NoPromptSenderError(department=found.name)
     scheduler = PromptScheduler(
-        runtime, senders, config=config, instance=f"cli:{socket.gethostname()}"
+        runtime, senders, config=config, instance=f"cli:{socket.gethostname()}:{os.getpid()}"
     )
     outcome = asyncio.run(scheduler.send_now(department_id=found.id or 0))
     if outcome.status == DeliveryStatus.SENT and outcome.message is not None:

@@ -17,6 +17,7 @@ class SweepReport:
     skipped: int = 0
     missed: int = 0
     recovered: int = 0
+    takeovers: int = 0  # claims taken over from an instance whose lease expired
     reminders: int = 0
     digests: int = 0
     notices: int = 0

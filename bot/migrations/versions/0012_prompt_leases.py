@@ -1,0 +1,40 @@
+"""Prompt claims are leases: each scheduler heartbeats, and a claim lives as long as its owner.
+
+`schedulerheartbeat` gains the time of the instance's last heartbeat (`alive_at`) and of its
+start (`started_at`): a claim whose owner stopped heartbeating, or restarted since claiming,
+is taken over. A heartbeat row can now exist before its instance's first sweep, so
+`last_sweep_at` may be empty.
+
+Revision ID: 0012
+Revises: 0010
+Create Date: 2026-12-05
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("schedulerheartbeat") as batch:
+        batch.add_column(sa.Column("alive_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("started_at", sa.DateTime(timezone=True), nullable=True))
+        batch.alter_column(
+            "last_sweep_at", existing_type=sa.DateTime(timezone=True), nullable=True
+        )
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM schedulerheartbeat WHERE last_sweep_at IS NULL")
+    with op.batch_alter_table("schedulerheartbeat") as batch:
+        batch.alter_column(
+            "last_sweep_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
+        batch.drop_column("started_at")
+        batch.drop_column("alive_at")
