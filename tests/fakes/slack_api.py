@@ -43,6 +43,7 @@ class SlackCall:
     json: Payload | None
     token: str | None
     http_method: str
+    at: float = field(default_factory=time.time)  # wall clock when it arrived
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
