@@ -9,7 +9,7 @@ Answers to a sent prompt live in `stories.answers`.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -236,20 +236,6 @@ def recorded_occurrences(
 
 
 # --- reminders -----------------------------------------------------------------------------
-
-
-def due_reminders(
-    *, session: Session, now: datetime, reminder_after: timedelta, answer_window: timedelta
-) -> list[PromptDelivery]:
-    """Sent prompts past their reminder point, still open, never reminded."""
-    query = select(PromptDelivery).where(
-        col(PromptDelivery.kind).in_(PROMPT_KINDS),
-        PromptDelivery.status == DeliveryStatus.SENT,
-        col(PromptDelivery.reminder_sent_at).is_(None),
-        col(PromptDelivery.sent_at) <= now - reminder_after,
-        col(PromptDelivery.sent_at) > now - answer_window,
-    )
-    return list(session.exec(query.order_by(col(PromptDelivery.sent_at))))
 
 
 def claim_reminder(*, session: Session, clock: Clock, delivery_id: int) -> bool:

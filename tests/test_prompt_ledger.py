@@ -31,7 +31,6 @@ from stories.prompt_ledger import (
     attach_content,
     claim_occurrence,
     claim_reminder,
-    due_reminders,
     get_delivery,
     list_deliveries,
     mark_failed,
@@ -40,6 +39,7 @@ from stories.prompt_ledger import (
     record_skipped,
 )
 from stories.prompt_members import department_members, refresh_roster, roster_status, set_override
+from stories.prompt_reminders import due_reminders
 from stories.redaction import Redactor
 from stories.workspaces import ensure_member, ensure_workspace
 
@@ -290,7 +290,7 @@ def test_one_reminder_per_occurrence_inside_the_answer_window(
 
     def due() -> list[int]:
         rows = due_reminders(
-            session=session, now=clock.now(), reminder_after=after, answer_window=window
+            session=session, now=clock.now(), default_after=after, answer_window=window
         )
         return [r.id or 0 for r in rows]
 
@@ -311,7 +311,7 @@ def test_reminders_stop_when_the_answer_window_closes(
         due_reminders(
             session=session,
             now=clock.now(),
-            reminder_after=timedelta(hours=24),
+            default_after=timedelta(hours=24),
             answer_window=timedelta(hours=48),
         )
         == []

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_senders
 from bot.cli.context import STATE, console, errors, print_json, workspace_for
+from bot.cli.prompt_reminders import reminders
 from bot.scheduler import PromptConfig, PromptScheduler
 from stories.departments import get_department, list_departments
 from stories.errors import NoPromptSenderError
@@ -349,3 +350,6 @@ def _roster_label(roster: DepartmentRoster | None) -> str:
     if roster is None:
         return "never read"
     return "readable" if roster.readable else f"unreadable: {roster.error}"
+
+
+app.command("reminders")(reminders)

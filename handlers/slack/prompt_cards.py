@@ -19,6 +19,7 @@ from stories.prompts import PromptMessage
 ANSWER_ACTION = "prompt_answer"
 NOT_RELEVANT_ACTION = "prompt_not_relevant"
 NOTICES_OFF_ACTION = "author_notices_off"
+OPEN_PROMPT_ACTION = "prompt_open"  # a link button: Slack still sends the click, to be acked
 METADATA_EVENT = "sightline_prompt"  # Slack message metadata: finds a post after a crash
 
 
@@ -85,6 +86,22 @@ def answer_text(answer: AnswerPost) -> str:
 
 def reminder_blocks(text: str) -> list[Block]:
     return [SectionBlock(text=mrkdwn(escape(text)))]
+
+
+def reminder_dm_blocks(text: str, link: str | None) -> list[Block]:
+    """A prompt's reminder in a member's direct message, with a link to the prompt."""
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(escape(text)))]
+    if link:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=prompt_texts.OPEN_PROMPT, action_id=OPEN_PROMPT_ACTION, url=link
+                    )
+                ]
+            )
+        )
+    return blocks
 
 
 def author_notice_blocks(notice: AuthorNoticeView) -> list[Block]:

@@ -91,16 +91,35 @@ class SlackPromptSender:
                 return f"{message.destination}:{post['ts']}"
         return None
 
-    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
+    async def send_reminder(self, *, reminder: ReminderMessage) -> int:
+        """The one reminder, in each non-responder's direct message, linking to the prompt.
+
+        Returns how many recipients it reached; one that cannot be reached (deactivated,
+        the app blocked) does not stop the others.
+        """
         channel, _, ts = reminder.message_ref.partition(":")
         client = await self._client_for(reminder.prompt.workspace_external_id)
-        await self._post(
-            client,
-            channel=channel,
-            thread_ts=ts,
-            text=fallback(reminder.text),
-            blocks=block_dicts(cards.reminder_blocks(reminder.text)),
-        )
+        try:
+            found = await client.chat_getPermalink(channel=channel, message_ts=ts)
+            link: str | None = found.get("permalink")
+        except SlackApiError:
+            link = None  # the reminder still says which prompt; only the button is missing
+        blocks = block_dicts(cards.reminder_dm_blocks(reminder.text, link))
+        reached = 0
+        for user in reminder.recipients:
+            try:
+                opened = await client.conversations_open(users=user)
+                dm = opened["channel"]["id"]
+                await self._post(client, channel=dm, text=fallback(reminder.text), blocks=blocks)
+            except (SlackApiError, SlackDeliveryError) as exc:
+                logger.warning(
+                    "a reminder of delivery %s did not reach one recipient: %s",
+                    reminder.prompt.delivery_id,
+                    _failure(exc) if isinstance(exc, SlackApiError) else exc,
+                )
+                continue
+            reached += 1
+        return reached
 
     async def send_digest(self, *, digest: DigestMessage) -> str:
         """The weekly summary in the leads' channel, with its chart as an image after it."""

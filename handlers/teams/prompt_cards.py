@@ -90,3 +90,11 @@ def author_notice_card(notice: AuthorNoticeView) -> Card:
 
 def reminder_card(text: str) -> Card:
     return adaptive_card([text_block(text)], fallback_text=text)
+
+
+def reminder_dm_card(text: str, link: str | None) -> Card:
+    """A prompt's reminder in a member's personal chat, with a link to the prompt."""
+    actions = (
+        [{"type": "Action.OpenUrl", "title": prompt_texts.OPEN_PROMPT, "url": link}] if link else []
+    )
+    return adaptive_card([text_block(text)], actions, fallback_text=text)

@@ -10,6 +10,7 @@ NOT_RELEVANT_BUTTON = "Not relevant to us"
 WHERE_TOLD = "Where it was told"
 WHERE_YOU_TOLD = "Where you told it"
 SOMEONE = "Someone"
+OPEN_PROMPT = "Open the prompt"  # the link in a prompt's reminder
 
 
 def prompt_title(department: str) -> str:

@@ -4,6 +4,7 @@ One module per area; each new area adds its module here so that importing
 `stories.models` registers every table (migrations and tests rely on it).
 """
 
+from stories.models.prompt_settings import DepartmentPromptSettings
 from stories.models.tables import (
     AuditEvent,
     ChatConversation,
@@ -40,6 +41,7 @@ __all__ = [
     "DeliveryStatus",
     "Department",
     "DepartmentMember",
+    "DepartmentPromptSettings",
     "DepartmentRoster",
     "Emotion",
     "Engagement",

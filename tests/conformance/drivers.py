@@ -35,6 +35,7 @@ from tests.teams.test_teams_bot import TENANT, Harness
 
 LEAD = "lena"
 PEOPLE = ("ana", "ben", "carol", "lena")
+REMINDER_MARK = "was sent a customer story"  # words every prompt reminder carries
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,14 @@ class Driver(Protocol):
     def thread(self, delivery_id: int) -> list[str]: ...
 
     def storyteller_messages(self, user: str) -> tuple[int, str]: ...
+
+    def user_id(self, user: str) -> str:
+        """The person's id on the platform (what department rosters hold)."""
+        ...
+
+    def reminders(self, user: str) -> list[tuple[str, str | None]]:
+        """Prompt reminders the person received personally: (text, link to the prompt)."""
+        ...
 
     async def exported_stories(self, user: str) -> list[dict[str, str]]: ...
 
@@ -354,6 +363,24 @@ class SlackDriver:
         latest = (updates or posts)[-1] if posts else None
         return len(posts), plain(_blocks(latest)) if latest else ""
 
+    def user_id(self, user: str) -> str:
+        return self.uid(user)
+
+    def reminders(self, user: str) -> list[tuple[str, str | None]]:
+        dm = f"D{self.uid(user)}"
+        found = []
+        for call in self.fake.calls_to("chat.postMessage"):
+            text = plain(_blocks(call))
+            if call.params.get("channel") == dm and REMINDER_MARK in text:
+                buttons = [
+                    e
+                    for b in _blocks(call)
+                    if b.get("type") == "actions"
+                    for e in b.get("elements", [])
+                ]
+                found.append((text, next((e.get("url") for e in buttons), None)))
+        return found
+
     async def exported_stories(self, user: str) -> list[dict[str, str]]:
         dm = f"D{self.uid(user)}"
         for stored in self.fake.files.values():
@@ -595,6 +622,20 @@ class TeamsDriver:
     def thread(self, delivery_id: int) -> list[str]:
         thread = delivery_ref(self.engine, delivery_id)
         return [plain(c.body) for c in self.connector.replies if c.conversation_id == thread]
+
+    def user_id(self, user: str) -> str:
+        return self.account(user)["aadObjectId"]
+
+    def reminders(self, user: str) -> list[tuple[str, str | None]]:
+        chat = self.conversation(user, Place.PERSONAL)["id"]
+        found = []
+        for call in self.connector.calls:
+            text = plain(call.body)
+            if call.conversation_id == chat and call.method == "POST" and REMINDER_MARK in text:
+                raw = json.dumps(call.body)
+                link = raw.split('"url": "', 1)[1].split('"', 1)[0] if '"url": "' in raw else None
+                found.append((text, link))
+        return found
 
     def storyteller_messages(self, user: str) -> tuple[int, str]:
         chat = self.conversation(user, Place.PERSONAL)["id"]

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from stories.answers import mark_not_relevant
 from stories.conversation.context import Place
-from stories.models import DeliveryStatus, Engagement, Member, PromptDelivery, Story
+from stories.models import DeliveryStatus, Department, Engagement, Member, PromptDelivery, Story
+from stories.prompt_members import set_override
+from stories.workspaces import ensure_member
 from tests.conformance.drivers import LEAD, Driver, latest_delivery
 
 STORY = "Ana (ana@example.com, +44 7911 123456) waited three weeks for her refund"
@@ -137,20 +140,67 @@ async def test_answers_go_to_the_thread_and_the_storyteller_hears_once(chat: Dri
     assert "We batch refunds weekly" in latest
 
 
-async def test_one_reminder_goes_to_the_prompts_thread(chat: Driver) -> None:
+def include(chat: Driver, department: str, *users: str) -> None:
+    """Put people in a department by hand, as `sightline prompts members --add` does."""
+    with Session(chat.engine) as session:
+        found = session.exec(select(Department).where(Department.name == department)).one()
+        for user in users:
+            member = ensure_member(
+                session=session,
+                clock=chat.clock,
+                workspace_id=found.workspace_id,
+                platform_user_id=chat.user_id(user),
+            )
+            set_override(
+                session=session,
+                clock=chat.clock,
+                department=found,
+                member=member,
+                override="include",
+            )
+
+
+async def test_one_reminder_goes_only_to_those_who_have_not_responded(chat: Driver) -> None:
     await chat.tell(
         "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
     )
     await chat.link_department("Finance")
+    include(chat, "Finance", "ben", "carol", "lena")
     await chat.lead(LEAD, "prompt now Finance")
     delivery = latest_delivery(chat.engine)
     assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "We batch refunds weekly")
+    with Session(chat.engine) as session:
+        carol = session.exec(
+            select(Member).where(Member.platform_user_id == chat.user_id("carol"))
+        ).one()
+        mark_not_relevant(session=session, clock=chat.clock, delivery_id=delivery.id, member=carol)
     chat.clock.advance(hours=25)
     scheduler = chat.scheduler()
     assert (await scheduler.sweep_once()).reminders == 1
-    assert (await scheduler.sweep_once()).reminders == 0
-    [reminder] = chat.thread(delivery.id)
-    assert "answer" in reminder.lower()
+    assert (await scheduler.sweep_once()).reminders == 0  # one reminder per prompt
+    [(text, link)] = chat.reminders(LEAD)  # the one member who neither answered nor declined
+    assert "Finance was sent a customer story" in text
+    assert link  # to the prompt
+    assert chat.reminders("ben") == []
+    assert chat.reminders("carol") == []
+    assert len(chat.thread(delivery.id)) == 1  # ben's answer; nothing posted in the channel
+
+
+async def test_no_reminder_when_everyone_has_responded(chat: Driver) -> None:
+    await chat.tell(
+        "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
+    )
+    await chat.link_department("Finance")
+    include(chat, "Finance", "ben")
+    await chat.lead(LEAD, "prompt now Finance")
+    delivery = latest_delivery(chat.engine)
+    assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "Card declines come from our fraud rules")
+    chat.clock.advance(hours=25)
+    report = await chat.scheduler().sweep_once()
+    assert (report.reminders, report.reminders_unneeded) == (0, 1)
+    assert chat.reminders("ben") == []
 
 
 async def test_lead_commands_are_for_leads_only(chat: Driver) -> None:

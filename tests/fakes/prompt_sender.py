@@ -45,8 +45,9 @@ class RecordingSender:
         self.lookups.append(message.delivery_id)
         return self.posted.get(message.delivery_id)
 
-    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
+    async def send_reminder(self, *, reminder: ReminderMessage) -> int:
         self.reminders.append(reminder)
+        return len(reminder.recipients)
 
     async def send_digest(self, *, digest: DigestMessage) -> str:
         if digest.destination in self.fail_destinations:

@@ -5,6 +5,8 @@ start (`started_at`): a claim whose owner stopped heartbeating, or restarted sin
 is taken over. A heartbeat row can now exist before its instance's first sweep, so
 `last_sweep_at` may be empty.
 
+`departmentpromptsettings` holds a department's own prompt settings (the reminder delay).
+
 Revision ID: 0012
 Revises: 0010
 Create Date: 2026-12-05
@@ -28,9 +30,23 @@ def upgrade() -> None:
         batch.alter_column(
             "last_sweep_at", existing_type=sa.DateTime(timezone=True), nullable=True
         )
+    op.create_table(
+        "departmentpromptsettings",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "department_id",
+            sa.Integer(),
+            sa.ForeignKey("department.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        ),
+        sa.Column("reminder_after_hours", sa.Float(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("departmentpromptsettings")
     op.execute("DELETE FROM schedulerheartbeat WHERE last_sweep_at IS NULL")
     with op.batch_alter_table("schedulerheartbeat") as batch:
         batch.alter_column(

@@ -1,0 +1,21 @@
+"""Per-department prompt settings that are not part of the schedule itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from stories.models.tables import UTCDateTime
+
+
+class DepartmentPromptSettings(SQLModel, table=True):
+    """A department's own prompt settings; a missing row (or an empty field) means the
+    workspace-wide default from settings."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="department.id", unique=True, ondelete="CASCADE")
+    # Hours after a prompt is sent that its one reminder goes to those who have not
+    # responded; 0: no reminder; None: SIGHTLINE_PROMPT_REMINDER_AFTER_HOURS.
+    reminder_after_hours: float | None = None
+    updated_at: datetime = Field(sa_type=UTCDateTime)
