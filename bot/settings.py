@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     slack_api_url: HttpUrl = HttpUrl("https://slack.com/api/")
     slack_stories_channel: str | None = None  # channel id where shareable stories are posted
     slack_reaction_emoji: str = "customer-story"
-    # Messages per second this process posts across all channels during a prompt fan-out
-    # (300 a minute by default, well inside Slack's limits); give each replica its share.
+    # Messages per second a Slack workspace is posted, by all replicas together (they share
+    # it through the database: no per-replica share to set); 300 a minute by default.
     slack_post_rate: float | None = Field(default=5.0, gt=0, le=1000)
     slack_cx_lead_usergroup: str | None = None
     slack_admins_are_cx_leads: bool = True

@@ -169,7 +169,7 @@ async def test_a_served_prompt_is_posted_at_its_due_second(
 ) -> None:
     if "sqlite" not in database_url:
         pytest.skip("one replica on the embedded database; two on PostgreSQL below")
-    async with FakeSlackAPI(valid_tokens={TOKEN}) as fake:
+    async with FakeSlackAPI(valid_tokens={TOKEN}, clock=time.time) as fake:
         with serving(tmp_path, database_url, fake, "solo"):
             # Added while the scheduler runs: it must notice the new schedule by itself.
             due = next_due_minute()
@@ -191,9 +191,9 @@ async def test_a_killed_replicas_claims_are_taken_over_within_the_lease(
     leases = {
         "SIGHTLINE_PROMPT_LEASE_SECONDS": str(lease),
         "SIGHTLINE_PROMPT_HEARTBEAT_SECONDS": "0.5",
-        "SIGHTLINE_SLACK_POST_RATE": "4",
+        "SIGHTLINE_SLACK_POST_RATE": "8",  # the workspace's, shared by both: no 1/N share
     }
-    async with FakeSlackAPI(valid_tokens={TOKEN}) as fake:
+    async with FakeSlackAPI(valid_tokens={TOKEN}, clock=time.time) as fake:
         fake.enforce_rate("chat.postMessage", 8)  # a 40-channel fan-out takes ~5 s
         with (
             serving(tmp_path, database_url, fake, "replica-a", **leases) as a,
@@ -224,6 +224,7 @@ async def test_a_killed_replicas_claims_are_taken_over_within_the_lease(
         f"{len(orphans)} claims orphaned; all delivered {settled - killed:.1f} s after the kill"
     )
     posted = Counter(channel for channel, _ts in fake.messages)
+    assert fake.ceilings["chat.postMessage"].rejected == 0  # one rate, shared
     assert sorted(posted) == sorted(channels)  # none lost
     assert set(posted.values()) == {1}  # none twice
     rows = {r.id: r for r in ledger(engine)}

@@ -20,6 +20,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.allowance import SharedAllowance
 from bot.runtime import Runtime
 from bot.settings import slack_mode
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_settings
@@ -82,7 +83,7 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
     app.middleware(pooled_respond(app.client))
     sender = SlackPromptSender(
         client_lookup(runtime, single=app.client if mode == "single" else None),
-        post_rate=settings.slack_post_rate,
+        allowance=shared_allowance(runtime),
     )
     return SlackParts(app=app, sender=sender)
 
@@ -91,7 +92,13 @@ def build_slack_sender(runtime: Runtime) -> SlackPromptSender | None:
     """The sender alone, for a process that serves no Slack requests (`prompts send`)."""
     if slack_mode(runtime.settings) is None:
         return None
-    return SlackPromptSender(client_lookup(runtime), post_rate=runtime.settings.slack_post_rate)
+    return SlackPromptSender(client_lookup(runtime), allowance=shared_allowance(runtime))
+
+
+def shared_allowance(runtime: Runtime) -> SharedAllowance | None:
+    """The workspace-wide posting rate, shared with every other replica (None: unlimited)."""
+    rate = runtime.settings.slack_post_rate
+    return SharedAllowance(runtime, platform="slack", rate=rate) if rate else None
 
 
 def register_listeners(

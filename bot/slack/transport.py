@@ -15,7 +15,11 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -28,14 +32,40 @@ from handlers.slack.sender import ClientFor, SlackDeliveryError
 logger = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 5
 SEEN_EVENTS = 10_000
+POST_METHOD = "chat.postMessage"
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
-    """Retry 429s after Retry-After and transient connection errors (slack_sdk's handlers)."""
+    """Retry 429s after Retry-After, and connection errors and 5xx answers with backoff
+    (slack_sdk's handlers), except for posting a message: a post that failed that way may
+    have landed, so the prompt sender checks the channel before it retries one."""
     return [
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        _NotForPosts(AsyncConnectionErrorRetryHandler(max_retry_count=2)),
+        _NotForPosts(AsyncServerErrorRetryHandler(max_retry_count=2)),
     ]
+
+
+class _NotForPosts(AsyncRetryHandler):
+    """A retry handler that never repeats ``chat.postMessage`` (which is not idempotent)."""
+
+    def __init__(self, inner: AsyncRetryHandler) -> None:
+        super().__init__(inner.max_retry_count, inner.interval_calculator)
+        self._inner = inner
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith(POST_METHOD):
+            return False
+        return await self._inner._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def build_web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:

@@ -4,6 +4,7 @@ One module per area; each new area adds its module here so that importing
 `stories.models` registers every table (migrations and tests rely on it).
 """
 
+from stories.models.allowance import PostAllowance
 from stories.models.prompt_settings import DepartmentPromptSettings
 from stories.models.tables import (
     AuditEvent,
@@ -50,6 +51,7 @@ __all__ = [
     "Member",
     "MemberPreference",
     "Platform",
+    "PostAllowance",
     "PromptAnswer",
     "PromptDelivery",
     "PromptTemplate",

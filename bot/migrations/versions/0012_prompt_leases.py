@@ -5,7 +5,8 @@ start (`started_at`): a claim whose owner stopped heartbeating, or restarted sin
 is taken over. A heartbeat row can now exist before its instance's first sweep, so
 `last_sweep_at` may be empty.
 
-`departmentpromptsettings` holds a department's own prompt settings (the reminder delay).
+`departmentpromptsettings` holds a department's own prompt settings (the reminder delay);
+`postallowance` the next free posting slot of each workspace's rate, shared by replicas.
 
 Revision ID: 0012
 Revises: 0010
@@ -43,9 +44,16 @@ def upgrade() -> None:
         sa.Column("reminder_after_hours", sa.Float(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "postallowance",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("key", sa.String(160), nullable=False, unique=True),
+        sa.Column("next_slot", sa.Float(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("postallowance")
     op.drop_table("departmentpromptsettings")
     op.execute("DELETE FROM schedulerheartbeat WHERE last_sweep_at IS NULL")
     with op.batch_alter_table("schedulerheartbeat") as batch:
