@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from stories import audit
 from stories.clock import Clock
 from stories.models import Department, DepartmentMember, DepartmentRoster, Member
+from stories.primary_department import apply_primary_departments
 from stories.workspaces import ensure_member
 
 Override = Literal["include", "exclude"]
@@ -41,8 +42,7 @@ def refresh_roster(
     """Record the channel's current members; ``None`` means the channel could not be read.
 
     An unreadable channel keeps the last known members and flags the roster with ``error``.
-    Members seen for the first time get this department as their primary one when they
-    have none yet.
+    Its members' primary departments follow the rule in `stories.primary_department`.
     """
     now = clock.now()
     roster = session.exec(
@@ -65,6 +65,8 @@ def refresh_roster(
     roster.readable, roster.error = True, None
     session.add(roster)
     session.commit()
+    # Who joined or left may now count for another department (the documented rule).
+    apply_primary_departments(session=session, member_ids=rows.keys())
     members = len(department_members(session=session, department=department))
     roster.member_count = members
     session.add(roster)
@@ -92,9 +94,6 @@ def _mark_in_channel(
         )
         member_id = member.id or 0
         seen.add(member_id)
-        if member.department_id is None:
-            member.department_id = department.id
-            session.add(member)
         row = rows.get(member_id)
         if row is None:
             row = DepartmentMember(

@@ -19,7 +19,7 @@ from stories.periods import looks_like_period
 _TYPOGRAPHY = str.maketrans({"\u00a0": " ", "“": '"', "”": '"', "—": "--", "–": "--"})
 _ADD_OPTIONS = {"--time": "prompt_time", "--tz": "timezone", "--days": "prompt_days"}
 FORMATS = ("csv", "jsonl")
-LEAD_WORDS = frozenset({"summary", "export", "departments", "department", "prompt"})
+LEAD_WORDS = frozenset({"summary", "export", "departments", "department", "prompt", "member"})
 
 
 class MemberAction(StrEnum):
@@ -76,6 +76,7 @@ class LeadAction(StrEnum):
     PROMPT_NOW = "prompt_now"
     SUMMARY = "summary"
     EXPORT = "export"
+    MEMBER_DEPARTMENT = "member_department"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class LeadCommand:
     format: str = "csv"
     channel: str | None = None  # a channel as the platform wrote it (Slack's <#C…|name>)
     spec: DepartmentSpec | None = None
+    person: str | None = None  # a person as the platform wrote them (Slack's <@U…>)
 
 
 def words_of(text: str) -> list[str]:
@@ -123,6 +125,8 @@ def parse_lead(text: str, *, syntax: Syntax) -> LeadCommand:
         if len(rest) < 2 or rest[0].lower() != "now":
             raise _write(syntax, "prompt now <department>")
         return LeadCommand(LeadAction.PROMPT_NOW, name=" ".join(rest[1:]))
+    if head == "member":
+        return _parse_member(rest, syntax)
     verb = rest[0].lower() if head == "department" and rest else ""
     if verb not in ("add", "link", "pause", "resume") or len(rest) < 2:
         raise _write(syntax, "department add|link|pause|resume <name>", hint="help")
@@ -136,6 +140,21 @@ def _write(syntax: Syntax, usage: str, how: str = "", *, hint: str = "") -> Inva
     if hint:
         reason += f" (send {syntax.lead_command(hint)} for more)"
     return InvalidFieldError(field="command", reason=reason)
+
+
+def _parse_member(words: list[str], syntax: Syntax) -> LeadCommand:
+    """``member <person> department <name>``: the person's primary department."""
+    lowered = [word.lower() for word in words]
+    at = lowered.index("department") if "department" in lowered else -1
+    if at < 1 or at == len(words) - 1:
+        raise _write(syntax, "member <person> department <name>")
+    person = " ".join(words[:at]).strip()
+    if person.startswith("<@") and person.endswith(">"):  # Slack: <@U123> or <@U123|name>
+        person = person[2:-1].partition("|")[0]
+    person = person.removeprefix("<at>").removesuffix("</at>")  # Teams: <at>Name</at>
+    return LeadCommand(
+        LeadAction.MEMBER_DEPARTMENT, name=" ".join(words[at + 1 :]), person=person.lstrip("@")
+    )
 
 
 def _parse_export(words: list[str]) -> LeadCommand:

@@ -39,6 +39,10 @@ def lead_help(syntax: Syntax) -> tuple[tuple[str, str], ...]:
             "Stop or restart its prompts",
         ),
         (syntax.lead_command("prompt now <name>"), "Send that department a prompt now"),
+        (
+            syntax.lead_command("member <person> department <name>"),
+            "Set the department a person's stories and answers count for",
+        ),
     )
 
 
@@ -143,3 +147,10 @@ NO_CHART_URL = (
     "The chart is not shown: this installation has no public address "
     "(SIGHTLINE_PUBLIC_URL). `sightline summary --chart out.png` draws it."
 )
+
+
+def member_department(person: str, department: str) -> str:
+    return (
+        f"{person} now counts for {department}: their stories and answers from now on, "
+        "whatever channels they are in."
+    )

@@ -5,7 +5,7 @@ One module per area; each new area adds its module here so that importing
 """
 
 from stories.models.allowance import PostAllowance
-from stories.models.prompt_settings import DepartmentPromptSettings
+from stories.models.prompt_settings import DepartmentPromptSettings, PrimaryDepartment
 from stories.models.tables import (
     AuditEvent,
     ChatConversation,
@@ -52,6 +52,7 @@ __all__ = [
     "MemberPreference",
     "Platform",
     "PostAllowance",
+    "PrimaryDepartment",
     "PromptAnswer",
     "PromptDelivery",
     "PromptTemplate",

@@ -19,3 +19,13 @@ class DepartmentPromptSettings(SQLModel, table=True):
     # responded; 0: no reminder; None: SIGHTLINE_PROMPT_REMINDER_AFTER_HOURS.
     reminder_after_hours: float | None = None
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PrimaryDepartment(SQLModel, table=True):
+    """A CX lead's choice of a member's primary department, over the rule
+    (`stories.primary_department`); the member's ``department_id`` follows it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", ondelete="CASCADE")
+    updated_at: datetime = Field(sa_type=UTCDateTime)

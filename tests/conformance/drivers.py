@@ -93,6 +93,10 @@ class Driver(Protocol):
         """The person's id on the platform (what department rosters hold)."""
         ...
 
+    def mention(self, user: str) -> str:
+        """How a message names the person (Slack's <@U…>, Teams' <at>Name</at>)."""
+        ...
+
     def reminders(self, user: str) -> list[tuple[str, str | None]]:
         """Prompt reminders the person received personally: (text, link to the prompt)."""
         ...
@@ -366,6 +370,9 @@ class SlackDriver:
     def user_id(self, user: str) -> str:
         return self.uid(user)
 
+    def mention(self, user: str) -> str:
+        return f"<@{self.uid(user)}>"
+
     def reminders(self, user: str) -> list[tuple[str, str | None]]:
         dm = f"D{self.uid(user)}"
         found = []
@@ -625,6 +632,9 @@ class TeamsDriver:
 
     def user_id(self, user: str) -> str:
         return self.account(user)["aadObjectId"]
+
+    def mention(self, user: str) -> str:
+        return f"<at>{self.account(user)['name']}</at>"
 
     def reminders(self, user: str) -> list[tuple[str, str | None]]:
         chat = self.conversation(user, Place.PERSONAL)["id"]

@@ -283,3 +283,21 @@ async def test_prompt_now_through_the_ledger_is_recorded_once(chat: Driver) -> N
     with Session(chat.engine) as session:
         [row] = session.exec(select(PromptDelivery)).all()
     assert (row.kind, row.status) == ("manual", DeliveryStatus.SENT)
+
+
+async def test_a_lead_sets_the_department_a_person_counts_for(chat: Driver) -> None:
+    await chat.tell("ben", "A courier left the parcel in the rain", place=Place.PUBLIC)
+    await chat.lead(LEAD, "department add Support --customer-facing")
+    done = await chat.lead(LEAD, f"member {chat.mention('ben')} department Support")
+    assert "now counts for Support" in done
+    await chat.tell("ben", "The refund form lost a customer's details twice", place=Place.PUBLIC)
+    with Session(chat.engine) as session:
+        support = session.exec(select(Department).where(Department.name == "Support")).one()
+        ben = session.exec(
+            select(Member).where(Member.platform_user_id == chat.user_id("ben"))
+        ).one()
+    assert ben.department_id == support.id
+    later = next(s for s in stories(chat) if "refund form" in s.text)
+    assert later.department_id == support.id  # credited to the department he counts for
+    unknown = await chat.lead(LEAD, "member nobody-at-all department Support")
+    assert "No person found" in unknown

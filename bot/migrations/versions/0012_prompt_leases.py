@@ -6,7 +6,8 @@ is taken over. A heartbeat row can now exist before its instance's first sweep, 
 `last_sweep_at` may be empty.
 
 `departmentpromptsettings` holds a department's own prompt settings (the reminder delay);
-`postallowance` the next free posting slot of each workspace's rate, shared by replicas.
+`postallowance` the next free posting slot of each workspace's rate, shared by replicas;
+`primarydepartment` a lead's choice of a member's primary department.
 
 Revision ID: 0012
 Revises: 0010
@@ -45,6 +46,24 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
+        "primarydepartment",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "member_id",
+            sa.Integer(),
+            sa.ForeignKey("member.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        ),
+        sa.Column(
+            "department_id",
+            sa.Integer(),
+            sa.ForeignKey("department.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
         "postallowance",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("key", sa.String(160), nullable=False, unique=True),
@@ -54,6 +73,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("postallowance")
+    op.drop_table("primarydepartment")
     op.drop_table("departmentpromptsettings")
     op.execute("DELETE FROM schedulerheartbeat WHERE last_sweep_at IS NULL")
     with op.batch_alter_table("schedulerheartbeat") as batch:
