@@ -25,6 +25,8 @@ PROMPT_KIND = "prompt"
 MANUAL_KIND = "manual"  # `sightline prompts send`: outside the schedule, same ledger
 # Rows that are prompts to a department; digests and notices to leads share the ledger.
 PROMPT_KINDS = (PROMPT_KIND, MANUAL_KIND)
+HARVEST_KIND = "harvest"  # a customer-facing department asked for a customer moment
+SENDABLE_KINDS = (*PROMPT_KINDS, HARVEST_KIND)  # posted to a department's channel
 MAX_REASON_LENGTH = 500
 
 

@@ -37,6 +37,7 @@ class PromptMessage:
     answer_by: datetime | None = None  # answers are invited until then
     answer_window_hours: float = 48.0
     matched_touchpoint: bool = True  # False when the story came from the fallback pool
+    kind: str = "prompt"  # "harvest": a customer-facing department asked for a story
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -165,7 +165,7 @@ async def test_a_due_prompt_is_sent_once_with_story_and_question(
     assert len(sender.sent) == 1
 
 
-async def test_only_non_customer_facing_departments_with_a_reachable_channel(
+async def test_customer_facing_departments_are_asked_for_stories_on_their_own_schedule(
     session: Session,
     clock: FixedClock,
     redactor: Redactor,
@@ -173,7 +173,7 @@ async def test_only_non_customer_facing_departments_with_a_reachable_channel(
     slack_ws: Workspace,
 ) -> None:
     department(session, clock, slack_ws, "Legal")
-    department(session, clock, slack_ws, "Support", customer_facing=True)
+    department(session, clock, slack_ws, "Support", customer_facing=True, prompt_time="10:30")
     department(session, clock, slack_ws, "HR", slack_channel_id=None, teams_conversation_id="19:hr")
     story(
         session,
@@ -184,11 +184,19 @@ async def test_only_non_customer_facing_departments_with_a_reachable_channel(
         "contracts",
     )
     sender = RecordingSender()
-    clock.advance(hours=1)
-    report = await scheduler(runtime, sender).sweep_once()
-    assert report.sent == 1
-    assert [m.department_name for m in sender.sent] == ["Legal"]
-    assert [r.department_id for r in ledger(session)] == [sender.sent[0].department_id]
+    prompts = scheduler(runtime, sender)
+    clock.advance(hours=1)  # 10:00: Legal's line-of-sight prompt; HR has no Slack channel
+    assert (await prompts.sweep_once()).sent == 1
+    clock.advance(minutes=30)  # 10:30: Support's story harvest
+    assert (await prompts.sweep_once()).sent == 1
+    legal, support = sender.sent
+    assert (legal.department_name, legal.kind) == ("Legal", "prompt")
+    assert (support.department_name, support.kind, support.story_id) == ("Support", "harvest", 0)
+    assert "one customer moment" in support.question.lower()
+    assert [(r.kind, r.status) for r in ledger(session)] == [
+        ("prompt", DeliveryStatus.SENT),
+        ("harvest", DeliveryStatus.SENT),
+    ]
 
 
 async def test_a_failing_destination_is_recorded_and_blocks_nobody(

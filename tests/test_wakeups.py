@@ -128,16 +128,20 @@ def test_the_next_wakeup_is_the_earliest_due_occurrence_the_instance_can_reach(
         with Session(engine) as s:
             return wakeups.next_due_at(ctx, s, after, departments)
 
-    # Customer-facing Support and Teams-only HR are not this Slack instance's to send.
-    assert next_due(clock.now()) == datetime(2026, 11, 2, 9, 45, tzinfo=UTC)
+    # Customer-facing Support's story harvest counts; Teams-only HR is not this instance's.
+    assert next_due(clock.now()) == datetime(2026, 11, 2, 9, 5, tzinfo=UTC)
+    assert next_due(datetime(2026, 11, 2, 9, 5, tzinfo=UTC)) == datetime(
+        2026, 11, 2, 9, 45, tzinfo=UTC
+    )
     assert next_due(datetime(2026, 11, 2, 9, 45, tzinfo=UTC)) == TEN  # strictly after
     set_paused(
         session=session, clock=clock, workspace_id=slack_ws.id or 0, name=legal.name, paused=True
     )
     # A paused department still wakes the scheduler: its occurrence is recorded as skipped.
-    assert next_due(clock.now()) == datetime(2026, 11, 2, 9, 45, tzinfo=UTC)
-    # Legal is on Mondays only: after today's 10:00 comes Finance's tomorrow.
-    assert next_due(TEN + timedelta(seconds=1)) == TEN + timedelta(days=1)
+    after_support = datetime(2026, 11, 2, 9, 5, tzinfo=UTC)
+    assert next_due(after_support) == datetime(2026, 11, 2, 9, 45, tzinfo=UTC)
+    # Legal is on Mondays only: after today's 10:00 comes Support's harvest tomorrow.
+    assert next_due(TEN + timedelta(seconds=1)) == datetime(2026, 11, 3, 9, 5, tzinfo=UTC)
 
 
 def test_the_schedule_fingerprint_moves_with_any_schedule_change(

@@ -32,7 +32,7 @@ from stories.digest import (
 )
 from stories.models import DeliveryStatus, Platform, Workspace
 from stories.prompt_leases import Claim, expired_claims
-from stories.prompt_ledger import PROMPT_KINDS, mark_failed, mark_missed, mark_sent
+from stories.prompt_ledger import SENDABLE_KINDS, mark_failed, mark_missed, mark_sent
 from stories.summaries import build_summary
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def _claim_notices(
     """Claim a notice for each recent failure not yet told; another replica's are skipped."""
     notices = []
     for failed, workspace, department in unnotified_failures(
-        session=session, since=now - LOOKBACK, prompt_kinds=PROMPT_KINDS
+        session=session, since=now - LOOKBACK, prompt_kinds=SENDABLE_KINDS
     ):
         route = leads_route(ctx, workspace)
         if route is None:

@@ -21,7 +21,7 @@ from bot.scheduler.context import SchedulerContext, failure_reason
 from bot.scheduler.report import SweepReport, tally
 from stories.models import DeliveryStatus, Department, Workspace
 from stories.prompt_leases import Claim, expired_claims, take_over
-from stories.prompt_ledger import PROMPT_KINDS, mark_missed, mark_sent
+from stories.prompt_ledger import SENDABLE_KINDS, mark_missed, mark_sent
 from stories.prompts import destination_for
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def reachable_expired(ctx: SchedulerContext, session: Session, now: datetime) ->
     for a replica that has their sender."""
     reachable = []
     for delivery in expired_claims(
-        session=session, now=now, lease=ctx.config.lease, kinds=PROMPT_KINDS
+        session=session, now=now, lease=ctx.config.lease, kinds=SENDABLE_KINDS
     ):
         department = session.get(Department, delivery.department_id)
         workspace = session.get(Workspace, delivery.workspace_id)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.scheduler.context import LOOKBACK, SchedulerContext, failure_reason
 from bot.scheduler.report import DeliveryOutcome, SweepReport, tally
 from stories.errors import NoPromptSenderError
+from stories.harvest import harvest_message
 from stories.models import (
     DeliveryStatus,
     Department,
@@ -29,6 +30,7 @@ from stories.models import (
 )
 from stories.prompt_leases import Claim, last_sweep_at
 from stories.prompt_ledger import (
+    HARVEST_KIND,
     MANUAL_KIND,
     PROMPT_KIND,
     attach_content,
@@ -91,8 +93,10 @@ def plan(
         planned = plan_between(department, start, now)
         if not planned:
             continue
+        # Customer-facing departments are asked for stories instead (story harvest).
+        kind = HARVEST_KIND if department.customer_facing else PROMPT_KIND
         done = recorded_occurrences(
-            session=session, department=department, start=start, end=now, kind=PROMPT_KIND
+            session=session, department=department, start=start, end=now, kind=kind
         )
         for occurrence in planned:
             if occurrence.at in done:
@@ -104,6 +108,7 @@ def plan(
                     department=department,
                     occurrence_at=occurrence.at,
                     reason=occurrence.skip_reason,
+                    kind=kind,
                 )
                 report.skipped += recorded is not None
             elif now - occurrence.at > ctx.config.grace:
@@ -112,10 +117,11 @@ def plan(
                     clock=ctx.runtime.clock,
                     department=department,
                     occurrence_at=occurrence.at,
+                    kind=kind,
                 )
                 report.missed += recorded is not None
             else:
-                due.append(DueOccurrence(department.id or 0, occurrence.at, PROMPT_KIND))
+                due.append(DueOccurrence(department.id or 0, occurrence.at, kind))
     return due
 
 
@@ -123,10 +129,7 @@ def departments(session: Session) -> list[tuple[Workspace, Department]]:
     query = (
         select(Workspace, Department)
         .join(Department, col(Department.workspace_id) == col(Workspace.id))
-        .where(
-            col(Workspace.active).is_(True),
-            col(Department.customer_facing).is_(False),
-        )
+        .where(col(Workspace.active).is_(True))
         .order_by(col(Department.id))
     )
     return [(w, d) for w, d in session.exec(query)]
@@ -234,6 +237,16 @@ def fill(ctx: SchedulerContext, session: Session, claim: Claim) -> Prepared | De
     where = destination_for(workspace, department, ctx.senders)
     if where is None:
         return _skip(session, claim, "no chat platform sender for this department's channel")
+    if delivery.kind == HARVEST_KIND:
+        harvest = harvest_message(
+            delivery=delivery,
+            workspace=workspace,
+            department=department,
+            platform=where[0],
+            destination=where[1],
+            answer_window=ctx.config.answer_window,
+        )
+        return Prepared(harvest, claim)
     area = ctx.config.touchpoints.area_for(department.name)
     story = session.get(Story, delivery.story_id) if delivery.story_id else None
     matched = True

@@ -16,19 +16,47 @@ from stories.conversation import prompt_texts
 from stories.conversation.views import AnswerPost, AuthorNoticeView
 from stories.prompts import PromptMessage
 
+HARVEST = "harvest"  # PromptMessage.kind of a story-harvest prompt
 ANSWER_ACTION = "prompt_answer"
 NOT_RELEVANT_ACTION = "prompt_not_relevant"
 NOTICES_OFF_ACTION = "author_notices_off"
+HARVEST_ACTION = "harvest_tell"  # "Tell one" on a story-harvest prompt
 OPEN_PROMPT_ACTION = "prompt_open"  # a link button: Slack still sends the click, to be acked
 METADATA_EVENT = "sightline_prompt"  # Slack message metadata: finds a post after a crash
 
 
 def prompt_text(message: PromptMessage) -> str:
     """Notification and screen-reader text for the prompt post."""
+    if message.kind == HARVEST:
+        return fallback(prompt_texts.harvest_title(message.department_name))
     return fallback(prompt_texts.prompt_fallback(message.department_name, message.question))
 
 
+def harvest_blocks(message: PromptMessage) -> list[Block]:
+    """A story-harvest prompt: the question and a button opening the capture form."""
+    answer_by = prompt_texts.answers_until(message.answer_by) if message.answer_by else ""
+    hint = escape(prompt_texts.HARVEST_HINT) + (f" {answer_by}" if answer_by else "")
+    return [
+        HeaderBlock(text=plain(prompt_texts.harvest_title(message.department_name), HEADER_LIMIT)),
+        SectionBlock(text=mrkdwn(f"*{escape(message.question)}*")),
+        ActionsBlock(
+            block_id=f"harvest:{message.delivery_id}",
+            elements=[
+                ButtonElement(
+                    text=prompt_texts.HARVEST_BUTTON,
+                    action_id=HARVEST_ACTION,
+                    value=str(message.delivery_id),
+                    style="primary",
+                )
+            ],
+        ),
+        ContextBlock(elements=[mrkdwn(hint)]),
+    ]
+
+
 def prompt_blocks(message: PromptMessage) -> list[Block]:
+    if message.kind == HARVEST:
+        return harvest_blocks(message)
     quoted, _cut = quote(message.story_text, 2400)
     facts = [
         f"*Customer:* {escape(message.customer_label)}" if message.customer_label else "",

@@ -19,7 +19,7 @@ from stories.capture import (
     normalise_touchpoint,
     validate_text,
 )
-from stories.conversation import texts
+from stories.conversation import prompt_texts, texts
 from stories.conversation.context import Actor, ChatContext, CoreEnv, resolve_actor
 from stories.conversation.leads import LeadEvidence, NeedsEvidence, is_lead
 from stories.conversation.present import fresh_view, may_change, story_view
@@ -38,6 +38,7 @@ from stories.conversation.views import (
     Tone,
 )
 from stories.errors import ValidationError
+from stories.harvest import harvest_department, record_harvest_story
 from stories.models import Department, Emotion, SourceKind, Story
 from stories.workspaces import ensure_member
 
@@ -69,6 +70,7 @@ class CaptureRequest:
     emotion: Emotion | None = None
     share: bool | None = None  # None: the place decides (public places share)
     permalink: str | None = None
+    harvest: int | None = None  # told from this story-harvest prompt: credited to its department
 
 
 def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outcome[StoryReply]:
@@ -90,6 +92,10 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
             )
         shared = ctx.shares_by_default if request.share is None else request.share
         department = session.get(Department, teller.department_id) if teller.department_id else None
+        if request.harvest is not None:
+            department = harvest_department(
+                session=session, workspace_id=actor.workspace_id, delivery_id=request.harvest
+            )
         session.commit()  # end the reads here: the write lock is not held while redacting
         result = capture_story(
             session=session,
@@ -112,6 +118,14 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
             ),
         )
         story = result.story
+        if result.created and request.harvest is not None and department is not None:
+            record_harvest_story(
+                session=session,
+                clock=env.clock,
+                delivery_id=request.harvest,
+                story=story,
+                department=department,
+            )
         if result.created:
             name = department.name if department else None
             view = fresh_view(story, teller, name, actions=MANAGE)
@@ -160,6 +174,26 @@ def capture_form(
         text=text,
         share=share,
         source=source or {},
+    )
+
+
+def harvest_form(*, env: CoreEnv, ctx: ChatContext, delivery_id: int) -> CaptureForm:
+    """The capture form opened from a story-harvest prompt, labelled with its department.
+
+    Raises:
+        NotFoundError: no such harvest prompt in the asker's workspace.
+    """
+    with env.sessions() as session:
+        actor = resolve_actor(session, env.clock, ctx)
+        department = harvest_department(
+            session=session, workspace_id=actor.workspace_id, delivery_id=delivery_id
+        )
+        session.commit()
+    return CaptureForm(
+        title=prompt_texts.harvest_form_title(department.name),
+        submit=texts.FORM_SUBMIT,
+        share=ctx.shares_by_default,
+        source={"harvest": delivery_id},
     )
 
 

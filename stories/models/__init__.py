@@ -5,7 +5,11 @@ One module per area; each new area adds its module here so that importing
 """
 
 from stories.models.allowance import PostAllowance
-from stories.models.prompt_settings import DepartmentPromptSettings, PrimaryDepartment
+from stories.models.prompt_settings import (
+    DepartmentPromptSettings,
+    HarvestStory,
+    PrimaryDepartment,
+)
 from stories.models.tables import (
     AuditEvent,
     ChatConversation,
@@ -48,6 +52,7 @@ __all__ = [
     "Engagement",
     "EngagementKind",
     "EnumString",
+    "HarvestStory",
     "Member",
     "MemberPreference",
     "Platform",

@@ -29,3 +29,14 @@ class PrimaryDepartment(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", unique=True, ondelete="CASCADE")
     department_id: int = Field(foreign_key="department.id", ondelete="CASCADE")
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class HarvestStory(SQLModel, table=True):
+    """A story told in answer to a story-harvest prompt: credited to its teller (on the
+    story) and to the department that was asked (here and on the story)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="promptdelivery.id", index=True, ondelete="CASCADE")
+    story_id: int = Field(foreign_key="story.id", unique=True, ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)

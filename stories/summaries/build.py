@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from stories.errors import NotFoundError
 from stories.models import Department, Emotion, Member, Workspace
 from stories.periods import Period
+from stories.summaries.harvest_figures import with_harvest_rates
 from stories.summaries.model import (
     Change,
     DepartmentRef,
@@ -183,6 +184,7 @@ def build_summary(
     )
     prompts_now, prompts_before = prompt_figures(session, workspace_id, period, scope.ids)
     departments = department_summaries(scope.selected, scope.members, prompts_now, prompts_before)
+    departments = with_harvest_rates(session, workspace_id, period, departments)
     totals = _prompt_totals(scope, prompts_now, prompts_before, department_id)
     found, themes_sampled = themes(session, workspace_id, period, department_id)
     return Summary(

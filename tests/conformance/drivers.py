@@ -101,6 +101,11 @@ class Driver(Protocol):
         """Prompt reminders the person received personally: (text, link to the prompt)."""
         ...
 
+    async def harvest(self, user: str, delivery_id: int, text: str) -> str:
+        """Press "Tell one" on a story-harvest prompt and save the form; returns the form's
+        title."""
+        ...
+
     async def exported_stories(self, user: str) -> list[dict[str, str]]: ...
 
     def pings(self, mentions: tuple[str, ...]) -> list[str]: ...
@@ -332,6 +337,38 @@ class SlackDriver:
         await self.settle()
         errors = response.json().get("errors") if response.content else None
         return Seen(" ".join(errors.values())) if errors else self._seen_by(user, since)
+
+    async def harvest(self, user: str, delivery_id: int, text: str) -> str:
+        channel, _, ts = delivery_ref(self.engine, delivery_id).partition(":")
+        [post] = [
+            c
+            for c in self.fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == channel and (c.params.get("metadata") or {})
+        ][-1:]
+        [button] = [
+            e for b in _blocks(post) if b.get("type") == "actions" for e in b.get("elements", [])
+        ]
+        clicked = fixture("block_actions")
+        clicked["user"] = {"id": self.uid(user), "team_id": self.fake.team_id}
+        clicked["channel"] = {"id": channel, "name": channel.lower()}
+        clicked["trigger_id"] = f"{self._key()}.harvest"
+        clicked["actions"][0].update(action_id=button["action_id"], value=button["value"])
+        opened = len(self.fake.calls_to("views.open"))
+        await self.h.interaction(clicked)
+        await self.settle()
+        view = self.fake.calls_to("views.open")[opened]["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        submission = fixture("view_submission")
+        submission["user"] = clicked["user"]
+        submission["view"].update(
+            id=f"V{ts.replace('.', '')}{user}",
+            callback_id=view["callback_id"],
+            private_metadata=view["private_metadata"],
+            state={"values": _form_values(text, share=True)},
+        )
+        await self.h.interaction(submission)
+        await self.settle()
+        return str(view["title"]["text"])
 
     def post_updates(self, story_id: int) -> list[str]:
         channel, _, ts = self.stories_post(story_id).partition(":")
@@ -607,6 +644,31 @@ class TeamsDriver:
         if again.get("type") == "continue":  # the form came back with its errors
             return Seen(plain(again["value"]["card"]["content"]))
         return self._seen(fetched + calls)
+
+    async def harvest(self, user: str, delivery_id: int, text: str) -> str:
+        thread = delivery_ref(self.engine, delivery_id)
+        [card] = [
+            c.body["attachments"][0]["content"]
+            for c in self.connector.calls
+            if c.method == "POST" and "Tell one" in json.dumps(c.body)
+        ][-1:]
+        [tell] = card["actions"]
+        where = self.channel(thread)
+        await self._send(
+            user, where, type="invoke", name="task/fetch", value={"data": tell["data"]}
+        )
+        form = self.last_response.json()["task"]["value"]
+        content = form["card"]["content"]
+        inputs = {e["id"]: e.get("value") for e in content["body"] if "id" in e}
+        [save] = content["actions"]
+        await self._send(
+            user,
+            where,
+            type="invoke",
+            name="task/submit",
+            value={"data": {**save["data"], **inputs, "text": text}},
+        )
+        return str(form.get("title") or "")
 
     def post_updates(self, story_id: int) -> list[str]:
         conversation, activity = self._post_of(self.stories_post(story_id))

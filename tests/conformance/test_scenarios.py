@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from bot.scheduler.sweep import DueOccurrence
 from stories.answers import mark_not_relevant
 from stories.conversation.context import Place
-from stories.models import DeliveryStatus, Department, Engagement, Member, PromptDelivery, Story
+from stories.models import (
+    DeliveryStatus,
+    Department,
+    Engagement,
+    HarvestStory,
+    Member,
+    PromptDelivery,
+    Story,
+)
+from stories.prompt_ledger import HARVEST_KIND
 from stories.prompt_members import set_override
 from stories.workspaces import ensure_member
 from tests.conformance.drivers import LEAD, Driver, latest_delivery
@@ -301,3 +311,27 @@ async def test_a_lead_sets_the_department_a_person_counts_for(chat: Driver) -> N
     assert later.department_id == support.id  # credited to the department he counts for
     unknown = await chat.lead(LEAD, "member nobody-at-all department Support")
     assert "No person found" in unknown
+
+
+async def test_a_harvest_prompt_brings_a_story_credited_to_teller_and_department(
+    chat: Driver,
+) -> None:
+    await chat.lead(LEAD, "department add Support --customer-facing")
+    await chat.link_department("Support")
+    with Session(chat.engine) as session:
+        support = session.exec(select(Department).where(Department.name == "Support")).one()
+    asked = await chat.scheduler().deliver(
+        DueOccurrence(support.id or 0, chat.clock.now().replace(microsecond=0), HARVEST_KIND)
+    )
+    assert asked.status == DeliveryStatus.SENT
+    assert asked.delivery_id is not None
+    title = await chat.harvest("ben", asked.delivery_id, "A customer cried with relief at the fix")
+    assert "Support" in title  # the form is labelled with the department
+    story = next(s for s in stories(chat) if "cried with relief" in s.text)
+    assert story.department_id == support.id
+    teller = member_of(chat, story.author_member_id)
+    assert teller is not None
+    assert teller.platform_user_id == chat.user_id("ben")
+    with Session(chat.engine) as session:
+        [credited] = session.exec(select(HarvestStory)).all()
+    assert (credited.delivery_id, credited.department_id) == (asked.delivery_id, support.id)

@@ -7,7 +7,8 @@ is taken over. A heartbeat row can now exist before its instance's first sweep, 
 
 `departmentpromptsettings` holds a department's own prompt settings (the reminder delay);
 `postallowance` the next free posting slot of each workspace's rate, shared by replicas;
-`primarydepartment` a lead's choice of a member's primary department.
+`primarydepartment` a lead's choice of a member's primary department; `harveststory` the
+stories told in answer to a customer-facing department's story-harvest prompt.
 
 Revision ID: 0012
 Revises: 0010
@@ -64,6 +65,32 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
+        "harveststory",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "delivery_id",
+            sa.Integer(),
+            sa.ForeignKey("promptdelivery.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "story_id",
+            sa.Integer(),
+            sa.ForeignKey("story.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        ),
+        sa.Column(
+            "department_id",
+            sa.Integer(),
+            sa.ForeignKey("department.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_harveststory_delivery_id", "harveststory", ["delivery_id"])
+    op.create_index("ix_harveststory_department_id", "harveststory", ["department_id"])
+    op.create_table(
         "postallowance",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("key", sa.String(160), nullable=False, unique=True),
@@ -73,6 +100,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("postallowance")
+    op.drop_table("harveststory")
     op.drop_table("primarydepartment")
     op.drop_table("departmentpromptsettings")
     op.execute("DELETE FROM schedulerheartbeat WHERE last_sweep_at IS NULL")
