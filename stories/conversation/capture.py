@@ -91,11 +91,7 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
                 display_name=request.teller.name,
             )
         shared = ctx.shares_by_default if request.share is None else request.share
-        department = session.get(Department, teller.department_id) if teller.department_id else None
-        if request.harvest is not None:
-            department = harvest_department(
-                session=session, workspace_id=actor.workspace_id, delivery_id=request.harvest
-            )
+        department = _credited(session, actor.workspace_id, teller.department_id, request)
         session.commit()  # end the reads here: the write lock is not held while redacting
         result = capture_story(
             session=session,
@@ -134,6 +130,18 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
         heading = texts.captured(created=result.created, redactions=story.redaction_count)
         effects = _share(env, ctx, story, view) if result.created else ()
         return Outcome(StoryReply(heading=heading, story=view, created=result.created), effects)
+
+
+def _credited(
+    session: Session, workspace_id: int, teller_department: int | None, request: CaptureRequest
+) -> Department | None:
+    """The department a story counts for: the harvest prompt's it answers, else the
+    teller's."""
+    if request.harvest is not None:
+        return harvest_department(
+            session=session, workspace_id=workspace_id, delivery_id=request.harvest
+        )
+    return session.get(Department, teller_department) if teller_department else None
 
 
 def _share(env: CoreEnv, ctx: ChatContext, story: Story, view: StoryView) -> tuple[Effect, ...]:
