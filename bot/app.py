@@ -75,6 +75,7 @@ def build_core(runtime: Runtime) -> CoreEnv:
         config=ConversationConfig(
             stories_channels=channels, cx_leads=leads, default_timezone=settings.default_timezone
         ),
+        on_capture=runtime.metrics.capture_observed,
     )
 
 

@@ -50,6 +50,7 @@ async def _recover(ctx: SchedulerContext, expired: Claim, report: SweepReport) -
     if claim is None:
         return  # another instance took it over first
     report.takeovers += 1
+    ctx.runtime.metrics.takeovers.inc()
     logger.info("took over delivery %s from %s", claim.delivery_id, expired.owner)
     prepared = await ctx.runtime.run(lambda session: sweep.fill(ctx, session, claim))
     if not isinstance(prepared, sweep.Prepared):
@@ -66,6 +67,8 @@ async def _recover(ctx: SchedulerContext, expired: Claim, report: SweepReport) -
             lambda session: mark_sent(session=session, clock=clock, claim=claim, message_ref=found)
         )
         report.recovered += done is not None
+        if done is not None:
+            ctx.runtime.metrics.deliveries.labels(kind=prepared.kind, status="sent").inc()
     elif clock.now() - message.occurrence_at > ctx.config.grace:
         await ctx.runtime.run(
             lambda session: mark_missed(

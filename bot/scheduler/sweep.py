@@ -111,6 +111,7 @@ def plan(
                     kind=kind,
                 )
                 report.skipped += recorded is not None
+                _count(ctx, kind, "skipped", recorded is not None)
             elif now - occurrence.at > ctx.config.grace:
                 recorded = record_missed(
                     session=session,
@@ -120,9 +121,15 @@ def plan(
                     kind=kind,
                 )
                 report.missed += recorded is not None
+                _count(ctx, kind, "missed", recorded is not None)
             else:
                 due.append(DueOccurrence(department.id or 0, occurrence.at, kind))
     return due
+
+
+def _count(ctx: SchedulerContext, kind: str, status: str, recorded: bool) -> None:
+    if recorded:
+        ctx.runtime.metrics.deliveries.labels(kind=kind, status=status).inc()
 
 
 def departments(session: Session) -> list[tuple[Workspace, Department]]:
@@ -164,6 +171,7 @@ class Prepared:
 
     message: PromptMessage
     claim: Claim
+    kind: str = PROMPT_KIND  # the ledger row's kind: prompt, manual or harvest
 
 
 async def send(ctx: SchedulerContext, prepared: Prepared) -> DeliveryOutcome:
@@ -175,6 +183,7 @@ async def send(ctx: SchedulerContext, prepared: Prepared) -> DeliveryOutcome:
     message, claim = prepared.message, prepared.claim
     sender = ctx.senders[message.platform]
     clock = ctx.runtime.clock
+    metrics = ctx.runtime.metrics
     try:
         ref = await sender.send_prompt(message=message)
     except Exception as exc:  # noqa: BLE001 - any refusal is recorded; the next department still goes
@@ -187,12 +196,18 @@ async def send(ctx: SchedulerContext, prepared: Prepared) -> DeliveryOutcome:
         )
         if failed is None:
             return _lost(message)
+        metrics.deliveries.labels(kind=prepared.kind, status="failed").inc()
         return DeliveryOutcome(message.delivery_id, DeliveryStatus.FAILED, reason, message)
+    posted_at = clock.now()
     sent = await ctx.runtime.run(
         lambda session: mark_sent(session=session, clock=clock, claim=claim, message_ref=ref)
     )
     if sent is None:
         return _lost(message)
+    metrics.deliveries.labels(kind=prepared.kind, status="sent").inc()
+    if prepared.kind != MANUAL_KIND:  # a manual send has no due time to be late for
+        late = (posted_at - message.occurrence_at).total_seconds()
+        metrics.lateness.labels(kind=prepared.kind).observe(late)
     return DeliveryOutcome(message.delivery_id, DeliveryStatus.SENT, None, message)
 
 
@@ -233,10 +248,10 @@ def fill(ctx: SchedulerContext, session: Session, claim: Claim) -> Prepared | De
     department = session.get(Department, delivery.department_id)
     workspace = session.get(Workspace, delivery.workspace_id)
     if department is None or workspace is None:
-        return _skip(session, claim, "department deleted")
+        return _skip(ctx, session, claim, "department deleted")
     where = destination_for(workspace, department, ctx.senders)
     if where is None:
-        return _skip(session, claim, "no chat platform sender for this department's channel")
+        return _skip(ctx, session, claim, "no chat platform sender for this department's channel")
     if delivery.kind == HARVEST_KIND:
         harvest = harvest_message(
             delivery=delivery,
@@ -246,7 +261,7 @@ def fill(ctx: SchedulerContext, session: Session, claim: Claim) -> Prepared | De
             destination=where[1],
             answer_window=ctx.config.answer_window,
         )
-        return Prepared(harvest, claim)
+        return Prepared(harvest, claim, HARVEST_KIND)
     area = ctx.config.touchpoints.area_for(department.name)
     story = session.get(Story, delivery.story_id) if delivery.story_id else None
     matched = True
@@ -260,13 +275,13 @@ def fill(ctx: SchedulerContext, session: Session, claim: Claim) -> Prepared | De
             exclude_delivery_id=delivery_id,
         )
         if choice is None:
-            return _skip(session, claim, NO_STORY_REASON)
+            return _skip(ctx, session, claim, NO_STORY_REASON)
         story, matched = choice.story, choice.matched
     template = session.get(PromptTemplate, delivery.template_id) if delivery.template_id else None
     if template is None:
         template = choose_question(session=session, department=department, area=area)
         if template is None:
-            return _skip(session, claim, NO_QUESTION_REASON)
+            return _skip(ctx, session, claim, NO_QUESTION_REASON)
     delivery = attach_content(
         session=session, delivery_id=delivery_id, story_id=story.id, template_id=template.id
     )
@@ -281,12 +296,14 @@ def fill(ctx: SchedulerContext, session: Session, claim: Claim) -> Prepared | De
         answer_window=ctx.config.answer_window,
         matched=matched,
     )
-    return Prepared(message, claim)
+    return Prepared(message, claim, delivery.kind)
 
 
-def _skip(session: Session, claim: Claim, reason: str) -> DeliveryOutcome:
-    if skip_claimed(session=session, claim=claim, reason=reason) is None:
+def _skip(ctx: SchedulerContext, session: Session, claim: Claim, reason: str) -> DeliveryOutcome:
+    skipped = skip_claimed(session=session, claim=claim, reason=reason)
+    if skipped is None:
         return DeliveryOutcome(claim.delivery_id, None, "taken over by another instance")
+    _count(ctx, skipped.kind, "skipped", True)
     return DeliveryOutcome(claim.delivery_id, DeliveryStatus.SKIPPED, reason)
 
 

@@ -28,6 +28,7 @@ from bot.slack.transport import (
     EventDeduplicator,
     build_web_client,
     client_lookup,
+    counted,
     pooled_respond,
 )
 from handlers.slack.acks import ANSWER_READY
@@ -64,7 +65,7 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
     )
     common: dict[str, Any] = {
         "signing_secret": signing_secret,
-        "client": build_web_client(settings),
+        "client": build_web_client(settings, on_rate_limited=counted(runtime)),
         # Listeners ack first and work after; bolt answers Slack on ack.
         "process_before_response": False,
         "request_verification_enabled": signing_secret is not None,
@@ -75,7 +76,9 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
         app.enable_token_revocation_listeners()
     else:
         assert settings.slack_bot_token is not None
-        common["client"] = build_web_client(settings, settings.slack_bot_token.get_secret_value())
+        common["client"] = build_web_client(
+            settings, settings.slack_bot_token.get_secret_value(), on_rate_limited=counted(runtime)
+        )
         app = AsyncApp(**common)  # the client carries the bot token
         app.event("app_uninstalled")(_token_gone)
         app.event("tokens_revoked")(_token_gone)
@@ -84,6 +87,7 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
     sender = SlackPromptSender(
         client_lookup(runtime, single=app.client if mode == "single" else None),
         allowance=shared_allowance(runtime),
+        on_retry=runtime.metrics.post_retries.labels(platform="slack").inc,
     )
     return SlackParts(app=app, sender=sender)
 
@@ -92,7 +96,11 @@ def build_slack_sender(runtime: Runtime) -> SlackPromptSender | None:
     """The sender alone, for a process that serves no Slack requests (`prompts send`)."""
     if slack_mode(runtime.settings) is None:
         return None
-    return SlackPromptSender(client_lookup(runtime), allowance=shared_allowance(runtime))
+    return SlackPromptSender(
+        client_lookup(runtime),
+        allowance=shared_allowance(runtime),
+        on_retry=runtime.metrics.post_retries.labels(platform="slack").inc,
+    )
 
 
 def shared_allowance(runtime: Runtime) -> SharedAllowance | None:

@@ -88,14 +88,17 @@ class SlackPromptSender:
         *,
         allowance: Allowance | None = None,
         backoff: float = POST_BACKOFF,
+        on_retry: Callable[[], None] | None = None,
     ) -> None:
-        """``allowance``: the shared workspace-wide rate (None: only per-channel pacing)."""
+        """``allowance``: the shared workspace-wide rate (None: only per-channel pacing);
+        ``on_retry``: told of each prompt post retried (the metrics count them)."""
         self._client_for = client_for
         self._last_post: dict[str, float] = {}
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._allowance = allowance
         self._backoff = backoff
         self.retries = 0  # transient failures retried (after checking the channel)
+        self._on_retry = on_retry
 
     async def send_prompt(self, *, message: PromptMessage) -> str:
         client = await self._client_for(message.workspace_external_id)
@@ -109,6 +112,8 @@ class SlackPromptSender:
             with attempt:
                 if attempt.retry_state.attempt_number > 1:
                     self.retries += 1
+                    if self._on_retry is not None:
+                        self._on_retry()
                     # The failed post may have landed: never repeat it blindly.
                     if (found := await self.find_sent(message=message)) is not None:
                         return found

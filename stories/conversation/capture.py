@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from stories.capture import (
     MAX_LABEL_LENGTH,
+    CaptureResult,
     StoryChanges,
     StoryDraft,
     capture_story,
@@ -39,7 +41,7 @@ from stories.conversation.views import (
 )
 from stories.errors import ValidationError
 from stories.harvest import harvest_department, record_harvest_story
-from stories.models import Department, Emotion, SourceKind, Story
+from stories.models import Department, Emotion, Member, SourceKind, Story
 from stories.workspaces import ensure_member
 
 MANAGE = (StoryAction.EDIT, StoryAction.DELETE)
@@ -93,24 +95,12 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
         shared = ctx.shares_by_default if request.share is None else request.share
         department = _credited(session, actor.workspace_id, teller.department_id, request)
         session.commit()  # end the reads here: the write lock is not held while redacting
-        result = capture_story(
-            session=session,
-            clock=env.clock,
-            redactor=env.redactor,
-            draft=StoryDraft(
-                workspace_id=actor.workspace_id,
-                text=request.text,
-                source_kind=request.source,
-                source_ref=request.source_ref,
-                author_member_id=teller.id,
-                captured_by_member_id=actor.member_id,
-                customer_label=request.customer_label,
-                touchpoint=request.touchpoint,
-                emotion=request.emotion,
-                permalink=request.permalink,
-                channel_id=ctx.conversation,
-                channel_private=not ctx.shares_by_default,
-                shared=shared,
+        draft = _draft(ctx, actor, teller, request, shared=shared)
+        result = _observed(
+            env,
+            request,
+            lambda: capture_story(
+                session=session, clock=env.clock, redactor=env.redactor, draft=draft
             ),
         )
         story = result.story
@@ -130,6 +120,42 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
         heading = texts.captured(created=result.created, redactions=story.redaction_count)
         effects = _share(env, ctx, story, view) if result.created else ()
         return Outcome(StoryReply(heading=heading, story=view, created=result.created), effects)
+
+
+def _draft(
+    ctx: ChatContext, actor: Actor, teller: Member, request: CaptureRequest, *, shared: bool
+) -> StoryDraft:
+    return StoryDraft(
+        workspace_id=actor.workspace_id,
+        text=request.text,
+        source_kind=request.source,
+        source_ref=request.source_ref,
+        author_member_id=teller.id,
+        captured_by_member_id=actor.member_id,
+        customer_label=request.customer_label,
+        touchpoint=request.touchpoint,
+        emotion=request.emotion,
+        permalink=request.permalink,
+        channel_id=ctx.conversation,
+        channel_private=not ctx.shares_by_default,
+        shared=shared,
+    )
+
+
+def _observed(
+    env: CoreEnv, request: CaptureRequest, work: Callable[[], CaptureResult]
+) -> CaptureResult:
+    """Run the capture, telling ``env.on_capture`` how it ended (for the metrics)."""
+    source = request.source.value
+    try:
+        result = work()
+    except ValidationError as exc:
+        if env.on_capture is not None:
+            env.on_capture(source, str(getattr(exc, "field", "") or type(exc).__name__))
+        raise
+    if env.on_capture is not None:
+        env.on_capture(source, "stored" if result.created else "duplicate")
+    return result
 
 
 def _credited(
