@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stories import audit
@@ -45,9 +47,7 @@ def refresh_roster(
     Its members' primary departments follow the rule in `stories.primary_department`.
     """
     now = clock.now()
-    roster = session.exec(
-        select(DepartmentRoster).where(DepartmentRoster.department_id == department.id)
-    ).first() or DepartmentRoster(department_id=department.id or 0, refreshed_at=now)
+    roster = _roster_row(session, department, now)
     roster.refreshed_at = now
     rows = {
         row.member_id: row
@@ -72,6 +72,23 @@ def refresh_roster(
     session.add(roster)
     session.commit()
     return RosterRefresh(readable=True, added=added, removed=removed, members=members)
+
+
+def _roster_row(session: Session, department: Department, now: datetime) -> DepartmentRoster:
+    """The department's roster row, created if new (two replicas reading the same channel
+    at start may both try: the second uses the first one's row)."""
+    query = select(DepartmentRoster).where(DepartmentRoster.department_id == department.id)
+    found = session.exec(query).first()
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            created = DepartmentRoster(department_id=department.id or 0, refreshed_at=now)
+            session.add(created)
+            session.flush()
+            return created
+    except IntegrityError:
+        return session.exec(query).one()
 
 
 def _mark_in_channel(
