@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from stories.anonymous_answers import pseudonyms
 from stories.clock import Clock
 from stories.models import (
     DeliveryStatus,
@@ -114,8 +115,17 @@ def reminder_recipients(*, session: Session, delivery: PromptDelivery) -> list[M
                 )
             )
         )
+    members = department_members(session=session, department=department)
+    # In an anonymous department answers carry pseudonyms: compare those.
+    carried = pseudonyms(session=session, department_id=department.id, members=members)
+    responded = {
+        m.platform_user_id
+        for m in session.exec(select(Member).where(col(Member.id).in_(answered | dismissed)))
+    }
     return [
         member
-        for member in department_members(session=session, department=department)
-        if member.id not in answered and member.id not in dismissed
+        for member in members
+        if member.id not in answered
+        and member.id not in dismissed
+        and carried[member.id or 0] not in responded
     ]

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.context import STATE, console, print_json, workspace_for
+from stories.anonymous_answers import anonymity_of, set_anonymous_answers
 from stories.departments import get_department
 from stories.models import Department
 from stories.primary_department import find_member, set_primary_department
@@ -97,3 +98,31 @@ def member(
         print_json({"person": found.platform_user_id, "department": name})
         return
     console.print(f"{found.platform_user_id} counts for {name or 'no department yet'}.")
+
+
+def answers(
+    department: Annotated[str, typer.Argument(help="Department name or id.")],
+    anonymous: Annotated[
+        bool | None,
+        typer.Option(
+            "--anonymous-answers/--named-answers",
+            help="Store new answers under a pseudonym (shown as “someone in <department>”).",
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or set whether a department's answers are anonymous."""
+    with STATE.session() as session:
+        ws = workspace_for(session, workspace)
+        found = get_department(session=session, workspace_id=ws.id or 0, name=department)
+        if anonymous is not None:
+            set_anonymous_answers(
+                session=session, clock=STATE.runtime.clock, department=found, anonymous=anonymous
+            )
+        now_anonymous, _salt = anonymity_of(session, found.id)
+    if as_json:
+        print_json({"department": found.name, "anonymous_answers": now_anonymous})
+        return
+    how = "anonymous (someone in " + found.name + ")" if now_anonymous else "named"
+    console.print(f"{found.name}: answers are {how}.")

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_senders
 from bot.cli.context import STATE, console, errors, print_json, workspace_for
-from bot.cli.prompt_people import member, reminders
+from bot.cli.prompt_people import answers, member, reminders
 from bot.scheduler import PromptConfig, PromptScheduler
 from stories.departments import get_department, list_departments
 from stories.errors import NoPromptSenderError
@@ -354,3 +354,4 @@ def _roster_label(roster: DepartmentRoster | None) -> str:
 
 app.command("reminders")(reminders)
 app.command("member")(member)
+app.command("answers")(answers)

@@ -102,7 +102,11 @@ def prompt_metadata(message: PromptMessage) -> dict[str, object]:
 def answer_posted(answer: AnswerPost) -> list[Block]:
     quoted, _cut = quote(answer.text, 2800)
     line = escape(prompt_texts.answer_line("{who}", edited=answer.edited))
-    who = f"<@{escape(answer.answerer_id)}>"
+    who = (
+        escape(answer.answerer_name or prompt_texts.SOMEONE)
+        if answer.anonymous or not answer.answerer_id
+        else f"<@{escape(answer.answerer_id)}>"
+    )
     return [SectionBlock(text=mrkdwn(line.replace("{who}", who) + "\n" + quoted))]
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from stories.models.tables import UTCDateTime
+from stories.models.tables import UTCDateTime, sized
 
 
 class DepartmentPromptSettings(SQLModel, table=True):
@@ -18,6 +18,9 @@ class DepartmentPromptSettings(SQLModel, table=True):
     # Hours after a prompt is sent that its one reminder goes to those who have not
     # responded; 0: no reminder; None: SIGHTLINE_PROMPT_REMINDER_AFTER_HOURS.
     reminder_after_hours: float | None = None
+    # Answers stored under a per-member pseudonym, never the member (stories.anonymous_answers).
+    anonymous_answers: bool = False
+    anonymous_salt: str | None = Field(default=None, sa_type=sized(64))  # made when first on
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from stories.anonymous_answers import PREFIX as PSEUDONYM_PREFIX
 from stories.errors import NotFoundError
 from stories.models import Department, Emotion, Member, Workspace
 from stories.periods import Period
@@ -63,7 +64,13 @@ def _scope(session: Session, workspace_id: int, department_id: int | None) -> _S
     )
     names = {d.id: d.name for d in every if d.id is not None}
     members = grouped(
-        session, col(Member.department_id), [col(Member.workspace_id) == workspace_id]
+        session,
+        col(Member.department_id),
+        [
+            col(Member.workspace_id) == workspace_id,
+            # An anonymous department's pseudonyms answer for people already counted.
+            ~col(Member.platform_user_id).startswith(PSEUDONYM_PREFIX),
+        ],
     )
     if department_id is None:
         return _Scope(workspace, every, names, members, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.scheduler.sweep import DueOccurrence
+from stories.anonymous_answers import set_anonymous_answers
 from stories.answers import mark_not_relevant
 from stories.conversation.context import Place
 from stories.models import (
@@ -17,6 +18,7 @@ from stories.models import (
     Engagement,
     HarvestStory,
     Member,
+    PromptAnswer,
     PromptDelivery,
     Story,
 )
@@ -335,3 +337,35 @@ async def test_a_harvest_prompt_brings_a_story_credited_to_teller_and_department
     with Session(chat.engine) as session:
         [credited] = session.exec(select(HarvestStory)).all()
     assert (credited.delivery_id, credited.department_id) == (asked.delivery_id, support.id)
+
+
+async def test_an_anonymous_departments_answers_name_nobody(chat: Driver) -> None:
+    await chat.tell(
+        "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
+    )
+    await chat.link_department("Finance")
+    include(chat, "Finance", "ben", "lena")
+    with Session(chat.engine, expire_on_commit=False) as session:
+        finance = session.exec(select(Department).where(Department.name == "Finance")).one()
+        set_anonymous_answers(session=session, clock=chat.clock, department=finance, anonymous=True)
+    await chat.lead(LEAD, "prompt now Finance")
+    delivery = latest_delivery(chat.engine)
+    assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "Refunds wait for the weekly batch run")
+    await chat.answer("ben", delivery.id, "Refunds wait for the Friday batch run")  # edits it
+    [posted, edited] = chat.thread(delivery.id)
+    assert "someone in Finance" in posted
+    assert "Friday batch" in edited
+    for seen in (posted, edited):
+        assert chat.user_id("ben") not in seen
+        assert "Ben" not in seen
+    with Session(chat.engine) as session:
+        [stored] = session.exec(select(PromptAnswer)).all()
+        stored_as = session.get(Member, stored.member_id)
+    assert stored_as is not None
+    assert stored_as.platform_user_id.startswith("anon:")  # no link to ben
+    assert stored_as.department_id == finance.id  # participation still counts for Finance
+    chat.clock.advance(hours=25)
+    await chat.scheduler().sweep_once()
+    assert chat.reminders("ben") == []  # his pseudonym answered: no reminder
+    assert len(chat.reminders(LEAD)) == 1

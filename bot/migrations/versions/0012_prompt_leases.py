@@ -5,7 +5,8 @@ start (`started_at`): a claim whose owner stopped heartbeating, or restarted sin
 is taken over. A heartbeat row can now exist before its instance's first sweep, so
 `last_sweep_at` may be empty.
 
-`departmentpromptsettings` holds a department's own prompt settings (the reminder delay);
+`departmentpromptsettings` holds a department's own prompt settings (the reminder delay,
+anonymous answers);
 `postallowance` the next free posting slot of each workspace's rate, shared by replicas;
 `primarydepartment` a lead's choice of a member's primary department; `harveststory` the
 stories told in answer to a customer-facing department's story-harvest prompt.
@@ -44,6 +45,8 @@ def upgrade() -> None:
             unique=True,
         ),
         sa.Column("reminder_after_hours", sa.Float(), nullable=True),
+        sa.Column("anonymous_answers", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("anonymous_salt", sa.String(64), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
