@@ -194,7 +194,7 @@ async def test_the_scheduler_wakes_at_the_due_second_not_on_an_interval(
 ) -> None:
     department(session, clock, slack_ws, "Finance")
     shared_story(session, clock, redactor, slack_ws)
-    running = RunningClock(TEN - timedelta(seconds=3))
+    running = RunningClock(TEN - timedelta(seconds=5))
     sender = RecordingSender()
     scheduler = replica(database_url, engine, running, sender, "a")
     scheduler.start()
