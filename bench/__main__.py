@@ -320,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         prompts_report(database_url, departments=args.departments, ceiling=args.ceiling)
+        from bench.prompt_timing import report as timing_report
+
+        print()
+        timing_report(database_url, ceiling=args.ceiling)
     if args.which in ("all", "summary"):
         from bench.summary import report as summary_report
 

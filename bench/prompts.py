@@ -78,8 +78,8 @@ async def _run(
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=TOKEN,
             slack_api_url=fake.url,
-            # Each replica takes its share of the workspace's allowance.
-            slack_post_rate=ceiling / len(engines),
+            # The workspace's allowance, the same on every replica: they share it.
+            slack_post_rate=ceiling,
         )
         runtime = build_runtime(settings, engine=engine, clock=FixedClock(WHEN))
         senders = build_senders(runtime)  # what `sightline prompts send` builds

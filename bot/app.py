@@ -86,6 +86,7 @@ def build_core(runtime: Runtime) -> CoreEnv:
             cx_leads=leads,
             default_timezone=settings.default_timezone,
         ),
+        on_capture=runtime.metrics.capture_observed,
     )
 
 

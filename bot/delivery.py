@@ -11,7 +11,8 @@ exactly-once; a sender only talks to its platform. Contract:
   refuses, and the reason is recorded on the ledger row for leads.
 * `find_sent` looks at the destination's recent posts for one carrying the delivery id and
   returns its reference, or None. Called before re-sending a claim that was never confirmed.
-* `send_reminder` posts the one nudge in the prompt's thread.
+* `send_reminder` sends the one reminder personally (Slack direct message, Teams personal
+  chat) to each of `reminder.recipients`, linking to the prompt; returns how many it reached.
 
 Senders are built once per process by the composition root (``bot.app``) and shared with the
 platform's listeners.
@@ -40,8 +41,8 @@ class PromptSender(Protocol):
         """The reference of an earlier post carrying ``message.delivery_id``, if any."""
         ...
 
-    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
-        """Post the one nudge in the prompt's thread."""
+    async def send_reminder(self, *, reminder: ReminderMessage) -> int:
+        """Send the one reminder to each recipient personally; return how many it reached."""
         ...
 
 

@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     slack_api_url: HttpUrl = HttpUrl("https://slack.com/api/")
     slack_stories_channel: str | None = None  # channel id where shareable stories are posted
     slack_reaction_emoji: str = "customer-story"
-    # Messages per second this process posts across all channels during a prompt fan-out
-    # (300 a minute by default, well inside Slack's limits); give each replica its share.
+    # Messages per second a Slack workspace is posted, by all replicas together (they share
+    # it through the database: no per-replica share to set); 300 a minute by default.
     slack_post_rate: float | None = Field(default=5.0, gt=0, le=1000)
     slack_cx_lead_usergroup: str | None = None
     slack_admins_are_cx_leads: bool = True
@@ -109,8 +109,11 @@ class Settings(BaseSettings):
     prompt_repeat_window_days: int = Field(default=90, ge=0, le=3650)  # same story, same dept
     prompt_answer_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     prompt_reminder_after_hours: float = Field(default=24.0, ge=0, le=24 * 14)  # 0: no reminder
-    prompt_claim_timeout_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
-    prompt_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    # A claim lives as long as its owner heartbeats; silent longer than the lease, it is taken
+    # over by another replica (README "Leases and takeover").
+    prompt_lease_seconds: float = Field(default=10.0, ge=1, le=3600)
+    prompt_heartbeat_seconds: float = Field(default=2.0, gt=0, le=600)  # at most lease / 3
+    prompt_sweep_seconds: int = Field(default=60, ge=5, le=3600)  # reminders, digests, catch-up
     scheduler_instance: str | None = None  # default: host name and process id
 
     # The CX leads' channel: the weekly digest and notices of undeliverable prompts.

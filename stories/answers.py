@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stories import audit
+from stories.anonymous_answers import answering_as
 from stories.clock import Clock
 from stories.errors import AnswerClosedError, InvalidFieldError
 from stories.models import (
@@ -69,6 +70,8 @@ def record_answer(
     if delivery.status != DeliveryStatus.SENT or delivery.workspace_id != member.workspace_id:
         raise AnswerClosedError()
     redacted = redactor.redact(_checked_answer(text))
+    # An anonymous department's answers are stored under the member's pseudonym there.
+    member = answering_as(session=session, clock=clock, delivery=delivery, member=member)
     answer, created = _store_answer(session, clock, delivery, member, redacted)
     audit.record(
         session=session,
@@ -140,6 +143,8 @@ def mark_not_relevant(
     delivery = get_delivery(session=session, delivery_id=delivery_id)
     if delivery.story_id is None or delivery.department_id is None:
         return None
+    if member is not None:
+        member = answering_as(session=session, clock=clock, delivery=delivery, member=member)
     member_id = member.id if member is not None else None
     query = select(StoryFeedback).where(
         StoryFeedback.story_id == delivery.story_id,

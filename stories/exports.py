@@ -20,6 +20,7 @@ from typing import IO, Any, Literal
 
 from sqlmodel import Session, col, select
 
+from stories.anonymous_answers import is_pseudonym
 from stories.models import (
     Department,
     Engagement,
@@ -118,6 +119,8 @@ def _answer_rows(session: Session, answers: Sequence[PromptAnswer]) -> list[dict
     for answer in answers:
         delivery = deliveries.get(answer.delivery_id)
         member = members.get(answer.member_id)
+        if is_pseudonym(member):  # an anonymous department's answer: no member columns
+            member = None
         story = stories.get(answer.story_id) if answer.story_id is not None else None
         department = departments.get(answer.department_id) if answer.department_id else None
         template = (

@@ -2,12 +2,14 @@
 
 The unique constraint on (workspace, kind, target, occurrence_at) is the only lock: whoever
 inserts the row first owns the occurrence, so replicas sharing a database never double-send.
+A claim is a lease (`stories.prompt_leases`): completing it is a compare-and-set on its owner
+and claim time, so only the current owner's outcome is ever recorded.
 Answers to a sent prompt live in `stories.answers`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -16,18 +18,15 @@ from sqlmodel import Session, col, select
 from stories import audit
 from stories.clock import Clock
 from stories.errors import NotFoundError
-from stories.models import (
-    DeliveryStatus,
-    Department,
-    PromptAnswer,
-    PromptDelivery,
-    SchedulerHeartbeat,
-)
+from stories.models import DeliveryStatus, Department, PromptAnswer, PromptDelivery
+from stories.prompt_leases import Claim, owned_by
 
 PROMPT_KIND = "prompt"
 MANUAL_KIND = "manual"  # `sightline prompts send`: outside the schedule, same ledger
 # Rows that are prompts to a department; digests and notices to leads share the ledger.
 PROMPT_KINDS = (PROMPT_KIND, MANUAL_KIND)
+HARVEST_KIND = "harvest"  # a customer-facing department asked for a customer moment
+SENDABLE_KINDS = (*PROMPT_KINDS, HARVEST_KIND)  # posted to a department's channel
 MAX_REASON_LENGTH = 500
 
 
@@ -141,24 +140,37 @@ def attach_content(
 
 
 def mark_sent(
-    *, session: Session, clock: Clock, delivery_id: int, message_ref: str
-) -> PromptDelivery:
-    delivery = get_delivery(session=session, delivery_id=delivery_id)
-    delivery.status = DeliveryStatus.SENT
-    delivery.sent_at = clock.now()
-    delivery.message_ref = message_ref[:300]
-    delivery.reason = None
-    session.add(delivery)
-    session.commit()
-    return delivery
+    *, session: Session, clock: Clock, claim: Claim, message_ref: str
+) -> PromptDelivery | None:
+    """The platform took the post; None (and nothing written) when ``claim`` is no longer
+    the row's claim: another instance took it over, or completed it."""
+    return _complete(
+        session,
+        claim,
+        status=DeliveryStatus.SENT,
+        sent_at=clock.now(),
+        message_ref=message_ref[:300],
+        reason=None,
+    )
 
 
-def mark_failed(*, session: Session, clock: Clock, delivery_id: int, reason: str) -> PromptDelivery:
-    """A destination refused the prompt (channel archived, bot removed, …): kept for leads."""
-    delivery = get_delivery(session=session, delivery_id=delivery_id)
-    delivery.status = DeliveryStatus.FAILED
-    delivery.reason = (reason or "unknown error")[:MAX_REASON_LENGTH]
-    session.add(delivery)
+def mark_failed(
+    *, session: Session, clock: Clock, claim: Claim, reason: str
+) -> PromptDelivery | None:
+    """A destination refused the prompt (channel archived, bot removed, …): kept for leads.
+
+    Only the claim's current owner may record it: a slow instance whose claim was taken
+    over cannot turn another's `sent` into a failure (nor send leads a false notice).
+    """
+    delivery = _complete(
+        session,
+        claim,
+        status=DeliveryStatus.FAILED,
+        reason=(reason or "unknown error")[:MAX_REASON_LENGTH],
+        commit=False,
+    )
+    if delivery is None:
+        return None
     audit.record(
         session=session,
         clock=clock,
@@ -172,24 +184,36 @@ def mark_failed(*, session: Session, clock: Clock, delivery_id: int, reason: str
     return delivery
 
 
-def skip_claimed(*, session: Session, delivery_id: int, reason: str) -> PromptDelivery:
-    """Turn a claim into a recorded skip (e.g. no eligible story)."""
-    delivery = get_delivery(session=session, delivery_id=delivery_id)
-    delivery.status = DeliveryStatus.SKIPPED
-    delivery.reason = reason[:MAX_REASON_LENGTH]
-    session.add(delivery)
-    session.commit()
-    return delivery
+def skip_claimed(*, session: Session, claim: Claim, reason: str) -> PromptDelivery | None:
+    """Turn a claim into a recorded skip (e.g. no eligible story); owner-checked."""
+    return _complete(
+        session, claim, status=DeliveryStatus.SKIPPED, reason=reason[:MAX_REASON_LENGTH]
+    )
 
 
-def mark_missed(*, session: Session, delivery_id: int, reason: str) -> PromptDelivery:
-    """A claim that was never confirmed and is now too old to send."""
-    delivery = get_delivery(session=session, delivery_id=delivery_id)
-    delivery.status = DeliveryStatus.MISSED
-    delivery.reason = reason[:MAX_REASON_LENGTH]
-    session.add(delivery)
-    session.commit()
-    return delivery
+def mark_missed(*, session: Session, claim: Claim, reason: str) -> PromptDelivery | None:
+    """A claim that was never confirmed and is now too old to send; owner-checked."""
+    return _complete(
+        session, claim, status=DeliveryStatus.MISSED, reason=reason[:MAX_REASON_LENGTH]
+    )
+
+
+def _complete(
+    session: Session, claim: Claim, *, commit: bool = True, **values: object
+) -> PromptDelivery | None:
+    """Compare-and-set: write ``values`` only while ``claim`` is the row's current claim."""
+    result = session.execute(
+        update(PromptDelivery)
+        .where(*owned_by(claim))  # type: ignore[arg-type]
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.commit()  # end the transaction; nothing was written
+        return None
+    if commit:
+        session.commit()
+    return get_delivery(session=session, delivery_id=claim.delivery_id)
 
 
 def get_delivery(*, session: Session, delivery_id: int) -> PromptDelivery:
@@ -213,82 +237,7 @@ def recorded_occurrences(
     return set(session.exec(query))
 
 
-def stale_claims(*, session: Session, now: datetime, older_than: timedelta) -> list[PromptDelivery]:
-    """Claims never confirmed as sent or failed: their sender probably crashed."""
-    query = select(PromptDelivery).where(
-        col(PromptDelivery.kind).in_(PROMPT_KINDS),
-        PromptDelivery.status == DeliveryStatus.CLAIMED,
-        col(PromptDelivery.claimed_at) < now - older_than,
-    )
-    return list(session.exec(query.order_by(col(PromptDelivery.occurrence_at))))
-
-
-def take_over_claim(
-    *, session: Session, clock: Clock, delivery: PromptDelivery, instance: str
-) -> bool:
-    """Re-claim a stale delivery; False when another sweep took it over first."""
-    result = session.execute(
-        update(PromptDelivery)
-        .where(
-            col(PromptDelivery.id) == delivery.id,
-            col(PromptDelivery.status) == DeliveryStatus.CLAIMED,
-            col(PromptDelivery.claimed_at) == delivery.claimed_at,
-        )
-        .values(claimed_by=instance[:120], claimed_at=clock.now())
-        # Leave the caller's snapshot as it was: it is the version being compared against.
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-# --- scheduler heartbeats ------------------------------------------------------------------
-
-
-def last_sweep_at(*, session: Session) -> datetime | None:
-    """When any scheduler instance last completed a sweep (None on a fresh database)."""
-    latest: datetime | None = session.exec(select(func.max(SchedulerHeartbeat.last_sweep_at))).one()
-    if latest is not None and latest.tzinfo is None:  # func.max bypasses the column type
-        from datetime import UTC
-
-        latest = latest.replace(tzinfo=UTC)
-    return latest
-
-
-def record_sweep(*, session: Session, instance: str, at: datetime) -> None:
-    row = session.exec(
-        select(SchedulerHeartbeat).where(SchedulerHeartbeat.instance == instance)
-    ).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(SchedulerHeartbeat(instance=instance[:120], last_sweep_at=at))
-                session.flush()
-        except IntegrityError:
-            row = session.exec(
-                select(SchedulerHeartbeat).where(SchedulerHeartbeat.instance == instance)
-            ).one()
-    if row is not None:
-        row.last_sweep_at = at
-        session.add(row)
-    session.commit()
-
-
 # --- reminders -----------------------------------------------------------------------------
-
-
-def due_reminders(
-    *, session: Session, now: datetime, reminder_after: timedelta, answer_window: timedelta
-) -> list[PromptDelivery]:
-    """Sent prompts past their reminder point, still open, never reminded."""
-    query = select(PromptDelivery).where(
-        col(PromptDelivery.kind).in_(PROMPT_KINDS),
-        PromptDelivery.status == DeliveryStatus.SENT,
-        col(PromptDelivery.reminder_sent_at).is_(None),
-        col(PromptDelivery.sent_at) <= now - reminder_after,
-        col(PromptDelivery.sent_at) > now - answer_window,
-    )
-    return list(session.exec(query.order_by(col(PromptDelivery.sent_at))))
 
 
 def claim_reminder(*, session: Session, clock: Clock, delivery_id: int) -> bool:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stories import audit
 from stories.clock import Clock
 from stories.models import Department, DepartmentMember, DepartmentRoster, Member
+from stories.primary_department import apply_primary_departments
 from stories.workspaces import ensure_member
 
 Override = Literal["include", "exclude"]
@@ -41,13 +44,10 @@ def refresh_roster(
     """Record the channel's current members; ``None`` means the channel could not be read.
 
     An unreadable channel keeps the last known members and flags the roster with ``error``.
-    Members seen for the first time get this department as their primary one when they
-    have none yet.
+    Its members' primary departments follow the rule in `stories.primary_department`.
     """
     now = clock.now()
-    roster = session.exec(
-        select(DepartmentRoster).where(DepartmentRoster.department_id == department.id)
-    ).first() or DepartmentRoster(department_id=department.id or 0, refreshed_at=now)
+    roster = _roster_row(session, department, now)
     roster.refreshed_at = now
     rows = {
         row.member_id: row
@@ -65,11 +65,30 @@ def refresh_roster(
     roster.readable, roster.error = True, None
     session.add(roster)
     session.commit()
+    # Who joined or left may now count for another department (the documented rule).
+    apply_primary_departments(session=session, member_ids=rows.keys())
     members = len(department_members(session=session, department=department))
     roster.member_count = members
     session.add(roster)
     session.commit()
     return RosterRefresh(readable=True, added=added, removed=removed, members=members)
+
+
+def _roster_row(session: Session, department: Department, now: datetime) -> DepartmentRoster:
+    """The department's roster row, created if new (two replicas reading the same channel
+    at start may both try: the second uses the first one's row)."""
+    query = select(DepartmentRoster).where(DepartmentRoster.department_id == department.id)
+    found = session.exec(query).first()
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            created = DepartmentRoster(department_id=department.id or 0, refreshed_at=now)
+            session.add(created)
+            session.flush()
+            return created
+    except IntegrityError:
+        return session.exec(query).one()
 
 
 def _mark_in_channel(
@@ -92,9 +111,6 @@ def _mark_in_channel(
         )
         member_id = member.id or 0
         seen.add(member_id)
-        if member.department_id is None:
-            member.department_id = department.id
-            session.add(member)
         row = rows.get(member_id)
         if row is None:
             row = DepartmentMember(

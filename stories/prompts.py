@@ -37,16 +37,19 @@ class PromptMessage:
     answer_by: datetime | None = None  # answers are invited until then
     answer_window_hours: float = 48.0
     matched_touchpoint: bool = True  # False when the story came from the fallback pool
+    kind: str = "prompt"  # "harvest": a customer-facing department asked for a story
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReminderMessage:
-    """One nudge in the prompt's thread; names nobody."""
+    """The one reminder of a prompt, sent personally to each member who has not responded
+    (`stories.prompt_reminders`), with a link to the prompt; never posted in the channel."""
 
     prompt: PromptMessage
     message_ref: str  # the platform's reference to the original prompt post
     answers_so_far: int
     text: str
+    recipients: tuple[str, ...] = ()  # platform user ids (Slack user, Teams AAD object id)
 
 
 # --- a prompt and its reminder, filled in -------------------------------------------------
@@ -87,16 +90,20 @@ def build_message(
     )
 
 
-def reminder_text(*, answers_so_far: int, answer_by: datetime | None) -> str:
-    """The one nudge: names nobody, says how many have answered."""
+def reminder_text(*, department: str, answers_so_far: int, answer_by: datetime | None) -> str:
+    """The one reminder, to a member who has not responded: why them, and until when."""
     if answers_so_far == 0:
-        lead = "Nobody has reflected on this story yet."
+        others = "Nobody in " + department + " has reflected on it yet."
     elif answers_so_far == 1:
-        lead = "One person has reflected on this story so far."
+        others = "One colleague has reflected on it so far."
     else:
-        lead = f"{answers_so_far} people have reflected on this story so far."
+        others = f"{answers_so_far} colleagues have reflected on it so far."
     until = f" Answers are open until {answer_by:%a %d %b %H:%M} UTC." if answer_by else ""
-    return f"{lead} If it touches your work, a sentence or two helps.{until}"
+    return (
+        f"{department} was sent a customer story and a question you have not answered yet. "
+        f"{others} If it touches your work, a sentence or two helps; if not, mark it "
+        f'"not relevant" and it will stop coming.{until}'
+    )
 
 
 # --- where a department's prompts go ------------------------------------------------------

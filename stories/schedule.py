@@ -83,10 +83,18 @@ def occurrences_between(
 
 
 def next_occurrence(department: Schedulable, after_utc: datetime) -> Occurrence | None:
-    """The first occurrence strictly after ``after_utc`` within a year (None if none)."""
-    for occurrence in plan_between(department, after_utc, after_utc + timedelta(days=366)):
-        if occurrence.at > after_utc:
-            return occurrence
+    """The first occurrence strictly after ``after_utc`` within a year (None if none).
+
+    Looks one cadence period at a time, so a scheduler waking for the next due prompt of
+    thousands of departments plans a week of each, not a year.
+    """
+    span = timedelta(days=7 * max(1, int(department.cadence_weeks or 1)) + 1)
+    start, horizon = after_utc, after_utc + timedelta(days=366)
+    while start < horizon:
+        for occurrence in plan_between(department, start, min(start + span, horizon)):
+            if occurrence.at > after_utc:
+                return occurrence
+        start += span
     return None
 
 

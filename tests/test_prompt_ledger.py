@@ -26,23 +26,20 @@ from stories.models import (
     StoryFeedback,
     Workspace,
 )
+from stories.prompt_leases import Claim
 from stories.prompt_ledger import (
     attach_content,
     claim_occurrence,
     claim_reminder,
-    due_reminders,
     get_delivery,
-    last_sweep_at,
     list_deliveries,
     mark_failed,
     mark_sent,
     record_missed,
     record_skipped,
-    record_sweep,
-    stale_claims,
-    take_over_claim,
 )
 from stories.prompt_members import department_members, refresh_roster, roster_status, set_override
+from stories.prompt_reminders import due_reminders
 from stories.redaction import Redactor
 from stories.workspaces import ensure_member, ensure_workspace
 
@@ -104,7 +101,7 @@ def sent_delivery(
         story_id=story.id if story else None,
         template_id=None,
     )
-    mark_sent(session=session, clock=clock, delivery_id=delivery.id, message_ref="CFIN:1")
+    mark_sent(session=session, clock=clock, claim=Claim.of(delivery), message_ref="CFIN:1")
     return delivery.id
 
 
@@ -167,28 +164,12 @@ def test_sent_and_failed_outcomes_are_recorded(
     )
     assert other is not None
     failed = mark_failed(
-        session=session, clock=clock, delivery_id=other.id or 0, reason="channel_archived"
+        session=session, clock=clock, claim=Claim.of(other), reason="channel_archived"
     )
+    assert failed is not None
     assert (failed.status, failed.reason) == (DeliveryStatus.FAILED, "channel_archived")
     with pytest.raises(NotFoundError):
         get_delivery(session=session, delivery_id=999)
-
-
-def test_stale_claims_are_taken_over_once(
-    session: Session, clock: FixedClock, finance: Department
-) -> None:
-    claim = claim_occurrence(
-        session=session, clock=clock, department=finance, occurrence_at=OCCURRENCE, instance="a"
-    )
-    assert claim is not None
-    assert stale_claims(session=session, now=clock.now(), older_than=timedelta(minutes=10)) == []
-    clock.advance(minutes=11)
-    stale = stale_claims(session=session, now=clock.now(), older_than=timedelta(minutes=10))
-    assert [s.id for s in stale] == [claim.id]
-    assert take_over_claim(session=session, clock=clock, delivery=stale[0], instance="b")
-    # A second sweep holding the same stale snapshot loses.
-    assert not take_over_claim(session=session, clock=clock, delivery=stale[0], instance="c")
-    assert get_delivery(session=session, delivery_id=claim.id or 0).claimed_by == "b"
 
 
 def test_answers_are_redacted_validated_and_one_per_member(
@@ -309,7 +290,7 @@ def test_one_reminder_per_occurrence_inside_the_answer_window(
 
     def due() -> list[int]:
         rows = due_reminders(
-            session=session, now=clock.now(), reminder_after=after, answer_window=window
+            session=session, now=clock.now(), default_after=after, answer_window=window
         )
         return [r.id or 0 for r in rows]
 
@@ -330,19 +311,11 @@ def test_reminders_stop_when_the_answer_window_closes(
         due_reminders(
             session=session,
             now=clock.now(),
-            reminder_after=timedelta(hours=24),
+            default_after=timedelta(hours=24),
             answer_window=timedelta(hours=48),
         )
         == []
     )
-
-
-def test_heartbeats_give_the_latest_sweep(session: Session, clock: FixedClock) -> None:
-    assert last_sweep_at(session=session) is None
-    record_sweep(session=session, instance="a", at=clock.now())
-    record_sweep(session=session, instance="b", at=clock.now() + timedelta(minutes=1))
-    record_sweep(session=session, instance="a", at=clock.now() + timedelta(minutes=2))
-    assert last_sweep_at(session=session) == clock.now() + timedelta(minutes=2)
 
 
 # --- who belongs to a department -----------------------------------------------------------

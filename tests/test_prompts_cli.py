@@ -151,3 +151,21 @@ def test_members_overrides_by_hand() -> None:
     out = json.loads(run("prompts", "members", "Finance", "--remove", "U2", "--json"))
     assert [m["user"] for m in out["members"]] == ["U1"]
     assert "Finance: 1 member(s)" in run("prompts", "members", "Finance")
+
+
+@pytest.mark.usefixtures("cli")
+def test_a_departments_reminder_delay_is_shown_and_set() -> None:
+    setup_finance()
+    assert json.loads(run("prompts", "reminders", "Finance", "--json")) == {
+        "department": "Finance",
+        "reminder_after_hours": 24.0,  # the default
+    }
+    assert "6 h after each prompt" in run("prompts", "reminders", "Finance", "--after", "6")
+    off = json.loads(run("prompts", "reminders", "Finance", "--after", "0", "--json"))
+    assert off["reminder_after_hours"] is None
+    assert "no reminder" in run("prompts", "reminders", "Finance")
+    again = json.loads(run("prompts", "reminders", "Finance", "--default", "--json"))
+    assert again["reminder_after_hours"] == 24.0
+    refused = runner.invoke(app, ["prompts", "reminders", "Finance", "--after", "-1"])
+    assert refused.exit_code != 0
+    assert "greater than or equal to 0" in refused.output

@@ -16,20 +16,25 @@ from bot.database import create_db_engine
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import PromptConfig, PromptScheduler
 from bot.settings import load_settings
+from stories.answers import mark_not_relevant, record_answer
 from stories.capture import StoryDraft, capture_story
 from stories.clock import FixedClock
 from stories.departments import DepartmentSpec, add_department, edit_department, set_paused
 from stories.models import (
     DeliveryStatus,
     Department,
+    Member,
     Platform,
     PromptDelivery,
     SourceKind,
     Workspace,
 )
-from stories.prompt_ledger import claim_occurrence, record_sweep
+from stories.prompt_leases import record_sweep
+from stories.prompt_ledger import claim_occurrence
+from stories.prompt_members import set_override
+from stories.prompt_reminders import set_reminder_delay
 from stories.redaction import Redactor
-from stories.workspaces import ensure_workspace
+from stories.workspaces import ensure_member, ensure_workspace
 from tests.fakes.prompt_sender import RecordingSender
 
 # Monday 2 November 2026, 09:00 UTC (GMT in London): prompts are due at 10:00 local.
@@ -160,7 +165,7 @@ async def test_a_due_prompt_is_sent_once_with_story_and_question(
     assert len(sender.sent) == 1
 
 
-async def test_only_non_customer_facing_departments_with_a_reachable_channel(
+async def test_customer_facing_departments_are_asked_for_stories_on_their_own_schedule(
     session: Session,
     clock: FixedClock,
     redactor: Redactor,
@@ -168,7 +173,7 @@ async def test_only_non_customer_facing_departments_with_a_reachable_channel(
     slack_ws: Workspace,
 ) -> None:
     department(session, clock, slack_ws, "Legal")
-    department(session, clock, slack_ws, "Support", customer_facing=True)
+    department(session, clock, slack_ws, "Support", customer_facing=True, prompt_time="10:30")
     department(session, clock, slack_ws, "HR", slack_channel_id=None, teams_conversation_id="19:hr")
     story(
         session,
@@ -179,11 +184,19 @@ async def test_only_non_customer_facing_departments_with_a_reachable_channel(
         "contracts",
     )
     sender = RecordingSender()
-    clock.advance(hours=1)
-    report = await scheduler(runtime, sender).sweep_once()
-    assert report.sent == 1
-    assert [m.department_name for m in sender.sent] == ["Legal"]
-    assert [r.department_id for r in ledger(session)] == [sender.sent[0].department_id]
+    prompts = scheduler(runtime, sender)
+    clock.advance(hours=1)  # 10:00: Legal's line-of-sight prompt; HR has no Slack channel
+    assert (await prompts.sweep_once()).sent == 1
+    clock.advance(minutes=30)  # 10:30: Support's story harvest
+    assert (await prompts.sweep_once()).sent == 1
+    legal, support = sender.sent
+    assert (legal.department_name, legal.kind) == ("Legal", "prompt")
+    assert (support.department_name, support.kind, support.story_id) == ("Support", "harvest", 0)
+    assert "one customer moment" in support.question.lower()
+    assert [(r.kind, r.status) for r in ledger(session)] == [
+        ("prompt", DeliveryStatus.SENT),
+        ("harvest", DeliveryStatus.SENT),
+    ]
 
 
 async def test_a_failing_destination_is_recorded_and_blocks_nobody(
@@ -342,14 +355,32 @@ async def test_unconfirmed_claims_are_checked_before_resending(
     assert rows[unposted.id].claimed_by == "test"
 
 
-async def test_one_reminder_per_prompt(
+def members(
+    session: Session, clock: FixedClock, ws: Workspace, dept: Department, *users: str
+) -> dict[str, Member]:
+    found = {}
+    for user in users:
+        member = ensure_member(
+            session=session, clock=clock, workspace_id=ws.id or 0, platform_user_id=user
+        )
+        set_override(
+            session=session, clock=clock, department=dept, member=member, override="include"
+        )
+        found[user] = member
+    return found
+
+
+async def test_one_reminder_per_prompt_only_to_those_who_have_not_responded(
     session: Session,
     clock: FixedClock,
     redactor: Redactor,
     runtime: Runtime,
     slack_ws: Workspace,
 ) -> None:
-    department(session, clock, slack_ws, "Finance", prompt_days="mon")
+    finance = department(session, clock, slack_ws, "Finance", prompt_days="mon")
+    legal = department(session, clock, slack_ws, "Legal", prompt_days="mon")
+    people = members(session, clock, slack_ws, finance, "UBEN", "UCAROL", "UDAN", "UERIN")
+    lawyers = members(session, clock, slack_ws, legal, "ULEA")
     story(
         session, clock, redactor, slack_ws, "A refund was promised twice and never came.", "refunds"
     )
@@ -357,18 +388,68 @@ async def test_one_reminder_per_prompt(
     prompts = scheduler(runtime, sender)
     clock.advance(hours=1)
     await prompts.sweep_once()
+    sent = {m.department_name: m.delivery_id for m in sender.sent}
+    record_answer(
+        session=session,
+        clock=clock,
+        redactor=redactor,
+        delivery_id=sent["Finance"],
+        member=people["UBEN"],
+        text="Refund approvals wait for the weekly batch.",
+    )
+    mark_not_relevant(
+        session=session, clock=clock, delivery_id=sent["Finance"], member=people["UCAROL"]
+    )
+    record_answer(
+        session=session,
+        clock=clock,
+        redactor=redactor,
+        delivery_id=sent["Legal"],
+        member=lawyers["ULEA"],
+        text="Our refund terms say ten days.",
+    )
     clock.advance(hours=23)
     await prompts.sweep_once()
     assert sender.reminders == []
     clock.advance(hours=1, minutes=1)
-    assert (await prompts.sweep_once()).reminders == 1
+    report = await prompts.sweep_once()
+    assert (report.reminders, report.reminded_people, report.reminders_unneeded) == (1, 2, 1)
+    clock.advance(hours=1)
+    assert (await prompts.sweep_once()).reminders == 0  # one reminder per prompt
+    [reminder] = sender.reminders  # Legal: everyone answered, so none
+    assert reminder.prompt.department_name == "Finance"
+    assert reminder.recipients == ("UDAN", "UERIN")
+    assert reminder.message_ref == "CFINANCE:1"
+    assert reminder.answers_so_far == 1
+    assert "Finance was sent a customer story" in reminder.text
+    assert "<@" not in reminder.text
+
+
+async def test_each_department_may_have_its_own_reminder_delay(
+    session: Session,
+    clock: FixedClock,
+    redactor: Redactor,
+    runtime: Runtime,
+    slack_ws: Workspace,
+) -> None:
+    quick = department(session, clock, slack_ws, "Finance", prompt_days="mon")
+    never = department(session, clock, slack_ws, "Legal", prompt_days="mon")
+    default = department(session, clock, slack_ws, "IT", prompt_days="mon")
+    for dept, user in ((quick, "UQ"), (never, "UN"), (default, "UD")):
+        members(session, clock, slack_ws, dept, user)
+    set_reminder_delay(session=session, clock=clock, department=quick, hours=2)
+    set_reminder_delay(session=session, clock=clock, department=never, hours=0)
+    story(session, clock, redactor, slack_ws, "The invoice total changed after payment.", "billing")
+    sender = RecordingSender()
+    prompts = scheduler(runtime, sender)
     clock.advance(hours=1)
     await prompts.sweep_once()
-    [reminder] = sender.reminders
-    assert reminder.message_ref == "CFINANCE:1"
-    assert reminder.answers_so_far == 0
-    assert "Nobody has reflected" in reminder.text
-    assert "<@" not in reminder.text
+    clock.advance(hours=2, minutes=1)
+    await prompts.sweep_once()
+    assert [r.recipients for r in sender.reminders] == [("UQ",)]
+    clock.advance(hours=22)
+    await prompts.sweep_once()
+    assert [r.recipients for r in sender.reminders] == [("UQ",), ("UD",)]  # Legal: none
 
 
 async def test_start_and_shutdown_with_the_aiohttp_server(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from datetime import timedelta
 from typing import Annotated
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_senders
 from bot.cli.context import STATE, console, errors, print_json, workspace_for
+from bot.cli.prompt_people import answers, member, reminders
 from bot.scheduler import PromptConfig, PromptScheduler
 from bot.teams_graph import crash_check_note
 from stories.departments import get_department, list_departments
@@ -69,7 +71,7 @@ def send(department: DepartmentArg, workspace: WorkspaceOpt = None) -> None:
         if destination_for(ws, found, senders) is None:
             raise NoPromptSenderError(department=found.name)
     scheduler = PromptScheduler(
-        runtime, senders, config=config, instance=f"cli:{socket.gethostname()}"
+        runtime, senders, config=config, instance=f"cli:{socket.gethostname()}:{os.getpid()}"
     )
     outcome = asyncio.run(scheduler.send_now(department_id=found.id or 0))
     if outcome.status == DeliveryStatus.SENT and outcome.message is not None:
@@ -353,3 +355,8 @@ def _roster_label(roster: DepartmentRoster | None) -> str:
     if roster is None:
         return "never read"
     return "readable" if roster.readable else f"unreadable: {roster.error}"
+
+
+app.command("reminders")(reminders)
+app.command("member")(member)
+app.command("answers")(answers)

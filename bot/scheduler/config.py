@@ -23,7 +23,8 @@ class PromptConfig:
     repeat_window: timedelta = timedelta(days=90)
     answer_window: timedelta = timedelta(hours=48)
     reminder_after: timedelta | None = timedelta(hours=24)
-    claim_timeout: timedelta = timedelta(minutes=10)
+    lease: timedelta = timedelta(seconds=10)  # a silent owner's claims are taken over after
+    heartbeat: timedelta = timedelta(seconds=2)  # how often this instance says it is alive
     sweep_interval: timedelta = timedelta(seconds=60)
     leads: Mapping[str, str] = field(default_factory=dict)  # platform -> leads' channel
     digest: DigestSchedule | None = None  # None: no weekly digest
@@ -67,7 +68,11 @@ class PromptConfig:
             repeat_window=timedelta(days=settings.prompt_repeat_window_days),
             answer_window=timedelta(hours=settings.prompt_answer_window_hours),
             reminder_after=timedelta(hours=reminder) if reminder > 0 else None,
-            claim_timeout=timedelta(minutes=settings.prompt_claim_timeout_minutes),
+            lease=timedelta(seconds=settings.prompt_lease_seconds),
+            # Several heartbeats per lease, so one slow write never looks like a death.
+            heartbeat=timedelta(
+                seconds=min(settings.prompt_heartbeat_seconds, settings.prompt_lease_seconds / 3)
+            ),
             sweep_interval=timedelta(seconds=settings.prompt_sweep_seconds),
             leads=leads,
             digest=digest,

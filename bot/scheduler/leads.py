@@ -30,8 +30,9 @@ from stories.digest import (
     recorded_digests,
     unnotified_failures,
 )
-from stories.models import DeliveryStatus, Platform, PromptDelivery, Workspace
-from stories.prompt_ledger import PROMPT_KINDS, mark_failed, mark_missed, mark_sent
+from stories.models import DeliveryStatus, Platform, Workspace
+from stories.prompt_leases import Claim, expired_claims
+from stories.prompt_ledger import SENDABLE_KINDS, mark_failed, mark_missed, mark_sent
 from stories.summaries import build_summary
 from stories.workspace_settings import Channel, channel_of
 
@@ -66,25 +67,22 @@ def leads_route(
 
 
 async def _post_to_leads(
-    ctx: SchedulerContext, delivery_id: int, post: Callable[[], Awaitable[str]]
+    ctx: SchedulerContext, claim: Claim, post: Callable[[], Awaitable[str]]
 ) -> DeliveryStatus:
     """Post, then confirm the ledger row as sent or failed (never re-sent either way)."""
     clock = ctx.runtime.clock
+    delivery_id = claim.delivery_id
     try:
         ref = await post()
     except Exception as exc:  # noqa: BLE001 - recorded on the ledger row for leads
         reason = failure_reason(exc)
         logger.warning("post %s to the leads' channel failed: %s", delivery_id, reason)
         await ctx.runtime.run(
-            lambda session: mark_failed(
-                session=session, clock=clock, delivery_id=delivery_id, reason=reason
-            )
+            lambda session: mark_failed(session=session, clock=clock, claim=claim, reason=reason)
         )
         return DeliveryStatus.FAILED
     await ctx.runtime.run(
-        lambda session: mark_sent(
-            session=session, clock=clock, delivery_id=delivery_id, message_ref=ref
-        )
+        lambda session: mark_sent(session=session, clock=clock, claim=claim, message_ref=ref)
     )
     return DeliveryStatus.SENT
 
@@ -93,15 +91,12 @@ def _abandon_stale_posts(ctx: SchedulerContext, session: Session, now: datetime)
     """A digest or notice claim a crash left unconfirmed is recorded as missed, not re-sent:
     the channel may already have it, and a duplicate there is worse than a missing post
     (`sightline summary` gives the digest's figures on demand)."""
-    query = select(PromptDelivery).where(
-        col(PromptDelivery.kind).in_(LEADS_KINDS),
-        PromptDelivery.status == DeliveryStatus.CLAIMED,
-        col(PromptDelivery.claimed_at) < now - ctx.config.claim_timeout,
-    )
-    for delivery in session.exec(query).all():
+    for delivery in expired_claims(
+        session=session, now=now, lease=ctx.config.lease, kinds=LEADS_KINDS
+    ):
         mark_missed(
             session=session,
-            delivery_id=delivery.id or 0,
+            claim=Claim.of(delivery),
             reason="interrupted before it was confirmed; not re-sent to avoid a duplicate",
         )
 
@@ -111,22 +106,24 @@ def _abandon_stale_posts(ctx: SchedulerContext, session: Session, now: datetime)
 
 async def notify_failures(ctx: SchedulerContext, now: datetime, report: SweepReport) -> None:
     """Tell the leads, once each, about prompts that could not be delivered."""
-    for notice in await ctx.runtime.run(lambda session: _claim_notices(ctx, session, now)):
+    for notice, claim in await ctx.runtime.run(lambda session: _claim_notices(ctx, session, now)):
         sender = ctx.senders[notice.platform]
         assert isinstance(sender, LeadsSender)  # leads_route only routes to LeadsSenders
         await _post_to_leads(
             ctx,
-            notice.delivery_id,
+            claim,
             lambda n=notice, s=sender: s.send_leads_notice(notice=n),  # type: ignore[misc]
         )
         report.notices += 1
 
 
-def _claim_notices(ctx: SchedulerContext, session: Session, now: datetime) -> list[LeadsNotice]:
+def _claim_notices(
+    ctx: SchedulerContext, session: Session, now: datetime
+) -> list[tuple[LeadsNotice, Claim]]:
     """Claim a notice for each recent failure not yet told; another replica's are skipped."""
     notices = []
     for failed, workspace, department in unnotified_failures(
-        session=session, since=now - LOOKBACK, prompt_kinds=PROMPT_KINDS
+        session=session, since=now - LOOKBACK, prompt_kinds=SENDABLE_KINDS
     ):
         route = leads_route(ctx, workspace, session)
         if route is None:
@@ -136,21 +133,20 @@ def _claim_notices(ctx: SchedulerContext, session: Session, now: datetime) -> li
         )
         if row is None:
             continue  # another replica tells them
-        notices.append(
-            LeadsNotice(
-                delivery_id=row.id or 0,
-                workspace_external_id=workspace.external_id,
-                platform=route[0],
-                destination=route[1],
-                text=failure_notice_text(
-                    department=department.name,
-                    occurrence_at=failed.occurrence_at,
-                    timezone=department.timezone,
-                    reason=failed.reason or "unknown error",
-                    kind=failed.kind,
-                ),
-            )
+        notice = LeadsNotice(
+            delivery_id=row.id or 0,
+            workspace_external_id=workspace.external_id,
+            platform=route[0],
+            destination=route[1],
+            text=failure_notice_text(
+                department=department.name,
+                occurrence_at=failed.occurrence_at,
+                timezone=department.timezone,
+                reason=failed.reason or "unknown error",
+                kind=failed.kind,
+            ),
         )
+        notices.append((notice, Claim.of(row)))
     return notices
 
 
@@ -170,19 +166,20 @@ async def send_digests(
         lambda session: _plan_digests(ctx, session, schedule, since, now, report)
     )
     for workspace_id, platform, occurrence_at in due:
-        digest = await ctx.runtime.run(
+        claimed = await ctx.runtime.run(
             lambda session, w=workspace_id, p=platform, o=occurrence_at: _claim_digest(  # type: ignore[misc]
                 ctx, session, w, p, o
             )
         )
-        if digest is None:
+        if claimed is None:
             report.lost_claims += 1
             continue
+        digest, claim = claimed
         sender = ctx.senders[digest.platform]
         assert isinstance(sender, LeadsSender)
         status = await _post_to_leads(
             ctx,
-            digest.delivery_id,
+            claim,
             lambda d=digest, s=sender: s.send_digest(digest=d),  # type: ignore[misc]
         )
         if status == DeliveryStatus.SENT:
@@ -241,7 +238,7 @@ def _claim_digest(
     workspace_id: int,
     platform: str,
     occurrence_at: datetime,
-) -> DigestMessage | None:
+) -> tuple[DigestMessage, Claim] | None:
     """Claim the digest, then compute its summary and chart (in this worker thread)."""
     workspace = session.get(Workspace, workspace_id)
     route = leads_route(ctx, workspace, session) if workspace else None
@@ -268,7 +265,7 @@ def _claim_digest(
     except Exception:  # a digest without its picture is better than no digest
         logger.exception("could not draw the digest chart")
         chart = None
-    return DigestMessage(
+    digest = DigestMessage(
         delivery_id=row.id or 0,
         workspace_id=workspace_id,
         workspace_external_id=workspace.external_id,
@@ -278,3 +275,4 @@ def _claim_digest(
         summary=summary,
         chart_png=chart,
     )
+    return digest, Claim.of(row)

@@ -1,4 +1,10 @@
-"""Reminders: one nudge per sent prompt at the reminder point, while answers are open."""
+"""Reminders: one per sent prompt, personally to the members who have not responded.
+
+The core (`stories.prompt_reminders`) decides when (the department's delay, else the
+default, while answers are open) and to whom (members who neither answered nor marked the
+story "not relevant"); the reminder is claimed first, so it goes at most once across
+replicas, and none goes when everyone has responded.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from sqlmodel import Session
 from bot.scheduler.context import SchedulerContext, failure_reason
 from bot.scheduler.report import SweepReport
 from stories.models import Department, PromptTemplate, Story, Workspace
-from stories.prompt_ledger import answer_count, claim_reminder, due_reminders, get_delivery
+from stories.prompt_ledger import answer_count, claim_reminder, get_delivery
+from stories.prompt_reminders import due_reminders, reminder_recipients
 from stories.prompts import ReminderMessage, build_message, destination_for, reminder_text
 
 logger = logging.getLogger(__name__)
@@ -17,15 +24,13 @@ logger = logging.getLogger(__name__)
 
 async def send_reminders(ctx: SchedulerContext, report: SweepReport) -> None:
     """Send the reminders that fell due; each is claimed first, so it goes at most once."""
-    if ctx.config.reminder_after is None:
-        return
     now = ctx.runtime.clock.now()
-    after, window = ctx.config.reminder_after, ctx.config.answer_window
-    if after >= window:
-        return  # a reminder after answers close would only confuse people
     due = await ctx.runtime.run(
         lambda session: due_reminders(
-            session=session, now=now, reminder_after=after, answer_window=window
+            session=session,
+            now=now,
+            default_after=ctx.config.reminder_after,
+            answer_window=ctx.config.answer_window,
         )
     )
     for delivery in due:
@@ -34,17 +39,22 @@ async def send_reminders(ctx: SchedulerContext, report: SweepReport) -> None:
         )
         if reminder is None:
             continue
+        if not reminder.recipients:
+            report.reminders_unneeded += 1  # everyone answered or said "not relevant"
+            continue
         try:
-            await ctx.senders[reminder.prompt.platform].send_reminder(reminder=reminder)
-        except Exception as exc:  # noqa: BLE001 - at most one nudge: a failed one is not retried
+            reached = await ctx.senders[reminder.prompt.platform].send_reminder(reminder=reminder)
+        except Exception as exc:  # noqa: BLE001 - at most one reminder: a failed one is not retried
             logger.warning("reminder for %s failed: %s", delivery.id, failure_reason(exc))
             continue
         report.reminders += 1
+        report.reminded_people += reached
 
 
 def _prepare_reminder(
     ctx: SchedulerContext, session: Session, delivery_id: int
 ) -> ReminderMessage | None:
+    """Claim the reminder and address it; None when it is not this instance's to send."""
     delivery = get_delivery(session=session, delivery_id=delivery_id)
     department = session.get(Department, delivery.department_id)
     workspace = session.get(Workspace, delivery.workspace_id)
@@ -74,9 +84,13 @@ def _prepare_reminder(
         answer_window=ctx.config.answer_window,
     )
     answers = answer_count(session=session, delivery_id=delivery_id)
+    recipients = reminder_recipients(session=session, delivery=delivery)
     return ReminderMessage(
         prompt=prompt,
         message_ref=delivery.message_ref,
         answers_so_far=answers,
-        text=reminder_text(answers_so_far=answers, answer_by=prompt.answer_by),
+        text=reminder_text(
+            department=department.name, answers_so_far=answers, answer_by=prompt.answer_by
+        ),
+        recipients=tuple(member.platform_user_id for member in recipients),
     )

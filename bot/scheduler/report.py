@@ -17,7 +17,10 @@ class SweepReport:
     skipped: int = 0
     missed: int = 0
     recovered: int = 0
-    reminders: int = 0
+    takeovers: int = 0  # claims taken over from an instance whose lease expired
+    reminders: int = 0  # prompts reminded
+    reminded_people: int = 0  # direct messages / personal chats the reminders reached
+    reminders_unneeded: int = 0  # everyone had responded: no reminder went
     digests: int = 0
     notices: int = 0
     lost_claims: int = 0  # another sweep claimed first: normal with several replicas

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.scheduler.context import SchedulerContext, failure_reason
 from stories.models import Department, Workspace
@@ -60,7 +60,8 @@ def _targets(
 ) -> list[tuple[Department, str, str, str]]:
     """(department, platform, channel, workspace external id) for each channel to read."""
     found = []
-    query = select(Department).where(col(Department.customer_facing).is_(False))
+    # Every linked channel, customer-facing ones included: everyone has a department.
+    query = select(Department)
     if department_id is not None:
         query = query.where(Department.id == department_id)
     for department in session.exec(query):

@@ -20,6 +20,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.allowance import SharedAllowance
 from bot.runtime import Runtime
 from bot.settings import slack_mode
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_settings
@@ -27,6 +28,7 @@ from bot.slack.transport import (
     EventDeduplicator,
     build_web_client,
     client_lookup,
+    counted,
     pooled_respond,
 )
 from handlers.slack.acks import ANSWER_READY
@@ -63,7 +65,7 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
     )
     common: dict[str, Any] = {
         "signing_secret": signing_secret,
-        "client": build_web_client(settings),
+        "client": build_web_client(settings, on_rate_limited=counted(runtime)),
         # Listeners ack first and work after; bolt answers Slack on ack.
         "process_before_response": False,
         "request_verification_enabled": signing_secret is not None,
@@ -74,7 +76,9 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
         app.enable_token_revocation_listeners()
     else:
         assert settings.slack_bot_token is not None
-        common["client"] = build_web_client(settings, settings.slack_bot_token.get_secret_value())
+        common["client"] = build_web_client(
+            settings, settings.slack_bot_token.get_secret_value(), on_rate_limited=counted(runtime)
+        )
         app = AsyncApp(**common)  # the client carries the bot token
         app.event("app_uninstalled")(_token_gone)
         app.event("tokens_revoked")(_token_gone)
@@ -82,7 +86,8 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
     app.middleware(pooled_respond(app.client))
     sender = SlackPromptSender(
         client_lookup(runtime, single=app.client if mode == "single" else None),
-        post_rate=settings.slack_post_rate,
+        allowance=shared_allowance(runtime),
+        on_retry=runtime.metrics.post_retries.labels(platform="slack").inc,
     )
     return SlackParts(app=app, sender=sender)
 
@@ -91,7 +96,17 @@ def build_slack_sender(runtime: Runtime) -> SlackPromptSender | None:
     """The sender alone, for a process that serves no Slack requests (`prompts send`)."""
     if slack_mode(runtime.settings) is None:
         return None
-    return SlackPromptSender(client_lookup(runtime), post_rate=runtime.settings.slack_post_rate)
+    return SlackPromptSender(
+        client_lookup(runtime),
+        allowance=shared_allowance(runtime),
+        on_retry=runtime.metrics.post_retries.labels(platform="slack").inc,
+    )
+
+
+def shared_allowance(runtime: Runtime) -> SharedAllowance | None:
+    """The workspace-wide posting rate, shared with every other replica (None: unlimited)."""
+    rate = runtime.settings.slack_post_rate
+    return SharedAllowance(runtime, platform="slack", rate=rate) if rate else None
 
 
 def register_listeners(

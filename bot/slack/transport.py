@@ -15,7 +15,11 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -28,20 +32,78 @@ from handlers.slack.sender import ClientFor, SlackDeliveryError
 logger = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 5
 SEEN_EVENTS = 10_000
+POST_METHOD = "chat.postMessage"
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """Retry 429s after Retry-After and transient connection errors (slack_sdk's handlers)."""
+def retry_handlers(on_rate_limited: Callable[[], None] | None = None) -> list[AsyncRetryHandler]:
+    """Retry 429s after Retry-After, and connection errors and 5xx answers with backoff
+    (slack_sdk's handlers), except for posting a message: a post that failed that way may
+    have landed, so the prompt sender checks the channel before it retries one.
+
+    Args:
+        on_rate_limited: called on every 429 (the metrics count them).
+    """
     return [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        _CountedRateLimit(max_retry_count=RATE_LIMIT_RETRIES, on_rate_limited=on_rate_limited),
+        _NotForPosts(AsyncConnectionErrorRetryHandler(max_retry_count=2)),
+        _NotForPosts(AsyncServerErrorRetryHandler(max_retry_count=2)),
     ]
 
 
-def build_web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+class _CountedRateLimit(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, telling someone about each 429 it meets."""
+
+    def __init__(self, *, max_retry_count: int, on_rate_limited: Callable[[], None] | None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._on_rate_limited = on_rate_limited
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        limited = response is not None and response.status_code == 429
+        if limited and self._on_rate_limited is not None:
+            self._on_rate_limited()
+        return limited
+
+
+class _NotForPosts(AsyncRetryHandler):
+    """A retry handler that never repeats ``chat.postMessage`` (which is not idempotent)."""
+
+    def __init__(self, inner: AsyncRetryHandler) -> None:
+        super().__init__(inner.max_retry_count, inner.interval_calculator)
+        self._inner = inner
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rstrip("/").endswith(POST_METHOD):
+            return False
+        return await self._inner._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+def build_web_client(
+    settings: Settings,
+    token: str | None = None,
+    *,
+    on_rate_limited: Callable[[], None] | None = None,
+) -> AsyncWebClient:
     """A Web API client for ``SIGHTLINE_SLACK_API_URL`` (GovSlack, tests) with retries."""
     return AsyncWebClient(
-        token=token, base_url=str(settings.slack_api_url), retry_handlers=retry_handlers()
+        token=token,
+        base_url=str(settings.slack_api_url),
+        retry_handlers=retry_handlers(on_rate_limited),
     )
 
 
@@ -83,7 +145,9 @@ def client_lookup(runtime: Runtime, single: AsyncWebClient | None = None) -> Cli
     settings = runtime.settings
     if slack_mode(settings) == "single":
         assert settings.slack_bot_token is not None
-        client = single or build_web_client(settings, settings.slack_bot_token.get_secret_value())
+        client = single or build_web_client(
+            settings, settings.slack_bot_token.get_secret_value(), on_rate_limited=counted(runtime)
+        )
 
         async def the_client(_team_id: str) -> AsyncWebClient:
             return client
@@ -95,9 +159,14 @@ def client_lookup(runtime: Runtime, single: AsyncWebClient | None = None) -> Cli
         bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise SlackDeliveryError("Sightline is not installed in this Slack workspace")
-        return build_web_client(settings, bot.bot_token)
+        return build_web_client(settings, bot.bot_token, on_rate_limited=counted(runtime))
 
     return installed_client
+
+
+def counted(runtime: Runtime) -> Callable[[], None]:
+    """Counts a Slack 429 in the runtime's metrics."""
+    return runtime.metrics.rate_limited.labels(platform="slack").inc
 
 
 class EventDeduplicator:

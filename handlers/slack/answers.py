@@ -59,6 +59,10 @@ class AnswerListeners:
         )
         await respond(response_type="ephemeral", replace_original=False, text=fallback(reply.text))
 
+    async def handle_link_clicked(self, ack: AsyncAck) -> None:
+        """A link button (the reminder's "Open the prompt"): Slack opens the link itself."""
+        await ack()
+
     async def handle_notices_off_clicked(
         self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond
     ) -> None:

@@ -4,6 +4,7 @@ the message shortcut and the story reaction. Acknowledge, convert, call the core
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from typing import Any
@@ -114,6 +115,7 @@ class CaptureListeners:
             emotion=form.emotion,
             share=form.share,
             permalink=link,
+            harvest=int(source["harvest"]) if source.get("harvest") else None,
         )
         await self._captured(client, ctx, request)
 
@@ -210,6 +212,28 @@ class CaptureListeners:
         await self.skin.effects.apply(client, outcome.effects)
 
     # ---- edit and delete buttons ----------------------------------------------------------
+
+    async def handle_harvest_clicked(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        """ "Tell one" on a story-harvest prompt: the capture form, labelled with the department."""
+        await ack()
+        channel = (body.get("channel") or {}).get("id")
+        ctx = context(body, channel=channel, place=await place_of(client, channel))
+        try:
+            form = await asyncio.to_thread(
+                capture.harvest_form, env=self.core, ctx=ctx, delivery_id=int(action["value"])
+            )
+        except SightlineError as exc:
+            await self.skin.warn(respond, exc)
+            return
+        form = dataclasses.replace(form, source={**form.source, "channel": channel})
+        await self.open_form(client, body["trigger_id"], form)
 
     async def handle_edit_clicked(
         self,

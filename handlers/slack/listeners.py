@@ -68,6 +68,8 @@ class Listeners:
             guard(self.answers.handle_not_relevant_clicked)
         )
         app.action(prompt_cards.NOTICES_OFF_ACTION)(guard(self.answers.handle_notices_off_clicked))
+        app.action(prompt_cards.OPEN_PROMPT_ACTION)(guard(self.answers.handle_link_clicked))
+        app.action(prompt_cards.HARVEST_ACTION)(guard(self.capture.handle_harvest_clicked))
         app.view_submission(forms.ANSWER_CALLBACK)(guard(self.answers.handle_answer_submitted))
         app.error(self.handle_error)
 

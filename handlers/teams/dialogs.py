@@ -69,7 +69,10 @@ class Dialogs:
         self.core = skin.core
 
     async def fetch(self, turn: TurnContext, data: dict[str, Any]) -> TaskModuleResponse:
-        """Open the empty capture form, or the edit form of a story."""
+        """Open the empty capture form (labelled with the department when opened from a
+        story-harvest prompt), or the edit form of a story."""
+        if data.get("sightline") == "harvest":
+            return await self._harvest(turn, int(data.get("delivery_id") or 0))
         if data.get("sightline") != "edit":
             return dialog(capture.capture_form(share=context_of(turn).shares_by_default))
         ctx = context_of(turn)
@@ -79,6 +82,16 @@ class Dialogs:
         try:
             form = await self.skin.decided(turn, lambda e: work(evidence=e))
         except SightlineError as exc:  # not theirs to edit, or gone: say so in the dialog
+            return TaskModuleResponse(task=TaskModuleMessageResponse(value=texts.warning(str(exc))))
+        return dialog(form)
+
+    async def _harvest(self, turn: TurnContext, delivery_id: int) -> TaskModuleResponse:
+        work = functools.partial(
+            capture.harvest_form, env=self.core, ctx=context_of(turn), delivery_id=delivery_id
+        )
+        try:
+            form = await asyncio.to_thread(work)
+        except SightlineError as exc:
             return TaskModuleResponse(task=TaskModuleMessageResponse(value=texts.warning(str(exc))))
         return dialog(form)
 
@@ -146,6 +159,7 @@ class Dialogs:
             emotion=form.emotion,
             share=form.share,
             permalink=source.get("link"),
+            harvest=int(source["harvest"]) if source.get("harvest") else None,
         )
 
     async def _capture(self, ctx: ChatContext, request: CaptureRequest) -> Any:

@@ -5,12 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.teams.cards import Card, adaptive_card, cut, submit, text_block
+from handlers.teams.cards import Card, adaptive_card, cut, submit, task, text_block
 from stories.conversation import prompt_texts, texts
 from stories.conversation.views import AnswerPost, AuthorNoticeView
 from stories.prompts import PromptMessage
 
 ANSWER_INPUT = "answer"
+HARVEST = "harvest"  # PromptMessage.kind of a story-harvest prompt, and its dialog's name
+
+
+def harvest_card(message: PromptMessage) -> Card:
+    """A story-harvest prompt: the question and a button opening the capture dialog."""
+    body = [
+        text_block(
+            prompt_texts.harvest_title(message.department_name), weight="Bolder", size="Medium"
+        ),
+        text_block(message.question, weight="Bolder"),
+        text_block(prompt_texts.HARVEST_HINT, isSubtle=True, size="Small"),
+    ]
+    if message.answer_by:
+        until = prompt_texts.answers_until(message.answer_by)
+        body.append(text_block(until, isSubtle=True, size="Small"))
+    actions = [
+        task(
+            prompt_texts.HARVEST_BUTTON, {"sightline": HARVEST, "delivery_id": message.delivery_id}
+        )
+    ]
+    return adaptive_card(
+        body, actions, fallback_text=prompt_texts.harvest_title(message.department_name)
+    )
 
 
 def prompt_card(message: PromptMessage) -> Card:
@@ -19,6 +42,8 @@ def prompt_card(message: PromptMessage) -> Card:
     The card stays as it is when someone answers, so everyone in the department can answer
     it; each answer arrives as a reply in the card's thread.
     """
+    if message.kind == HARVEST:
+        return harvest_card(message)
     facts = []
     if message.customer_label:
         facts.append({"title": texts.LABELS["customer"], "value": message.customer_label})
@@ -90,3 +115,11 @@ def author_notice_card(notice: AuthorNoticeView) -> Card:
 
 def reminder_card(text: str) -> Card:
     return adaptive_card([text_block(text)], fallback_text=text)
+
+
+def reminder_dm_card(text: str, link: str | None) -> Card:
+    """A prompt's reminder in a member's personal chat, with a link to the prompt."""
+    actions = (
+        [{"type": "Action.OpenUrl", "title": prompt_texts.OPEN_PROMPT, "url": link}] if link else []
+    )
+    return adaptive_card([text_block(text)], actions, fallback_text=text)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -31,7 +32,7 @@ from handlers.teams.cards import CARD_TYPE, Card, fit
 from handlers.teams.history import ChannelHistory, posted_card
 from handlers.teams.insights import summary_reply
 from handlers.teams.ports import ChartUrls
-from handlers.teams.prompt_cards import prompt_card, reminder_card
+from handlers.teams.prompt_cards import prompt_card, reminder_dm_card
 from stories.conversation import places
 from stories.conversation.context import CoreEnv
 from stories.conversation.places import TEAM_KEY
@@ -75,6 +76,16 @@ def thread_of(conversation: str, post: str) -> str:
     if THREAD in conversation:
         return conversation
     return f"{conversation}{THREAD}{post}"
+
+
+def message_link(conversation: str, thread: str) -> str | None:
+    """A link that opens a channel post (a prompt) in Teams, from its thread reference."""
+    channel, _, message = thread.partition(THREAD)
+    if not message:
+        return None
+    return (
+        f"https://teams.microsoft.com/l/message/{quote(channel or conversation, safe='')}/{message}"
+    )
 
 
 def http_status(exc: BaseException) -> tuple[int | None, float | None]:
@@ -251,10 +262,37 @@ class TeamsSender:
         await self._turn(reference, details)
         return group[0]
 
-    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
-        """The one nudge, as a reply in the prompt's thread."""
-        thread = thread_of(reminder.prompt.destination, reminder.message_ref)
-        await self.post_card(thread, reminder_card(reminder.text))
+    async def send_reminder(self, *, reminder: ReminderMessage) -> int:
+        """The one reminder, in each non-responder's personal chat, linking to the prompt.
+
+        A member who never opened a personal chat with Sightline cannot be written to (Teams
+        needs a saved reference): they are skipped. Returns how many recipients it reached.
+        """
+        card = reminder_dm_card(
+            reminder.text, message_link(reminder.prompt.destination, reminder.message_ref)
+        )
+        reached = 0
+        for user in reminder.recipients:
+            chat = await asyncio.to_thread(
+                places.personal_chat,
+                env=self.core,
+                platform=Platform.TEAMS,
+                workspace=reminder.prompt.workspace_external_id,
+                user=user,
+            )
+            try:
+                if chat is None:
+                    raise TeamsDeliveryError("no personal chat with Sightline yet")
+                await self.post_card(chat, card)
+            except Exception as exc:  # noqa: BLE001 - one unreachable member stops nobody else
+                logger.warning(
+                    "a reminder of delivery %s did not reach one recipient: %s",
+                    reminder.prompt.delivery_id,
+                    getattr(exc, "reason", None) or type(exc).__name__,
+                )
+                continue
+            reached += 1
+        return reached
 
     async def send_digest(self, *, digest: DigestMessage) -> str:
         """The summary card in the leads' conversation, its chart from a signed link.

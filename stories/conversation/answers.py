@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from stories.anonymous_answers import is_pseudonym
 from stories.answers import (
     author_notifications_enabled,
     mark_not_relevant,
@@ -87,11 +88,16 @@ def answer(*, env: CoreEnv, ctx: ChatContext, delivery_id: int, text: str) -> Ou
         delivery = get_delivery(session=session, delivery_id=delivery_id)
         effects: list[Effect] = []
         if delivery.message_ref:
+            stored_as = session.get(Member, result.answer.member_id)
+            anonymous = is_pseudonym(stored_as)
             post = AnswerPost(
-                answerer_id=ctx.user,
-                answerer_name=actor.member.display_name or ctx.user_name,
+                answerer_id="" if anonymous else ctx.user,
+                answerer_name=stored_as.display_name
+                if anonymous and stored_as
+                else actor.member.display_name or ctx.user_name,
                 text=result.answer.text,
                 edited=not result.created,
+                anonymous=anonymous,
             )
             effects.append(PostAnswer(prompt_ref=delivery.message_ref, answer=post))
         notify = _notify_storyteller(session, env.clock.now(), delivery, actor.member)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from stories.capture import (
     MAX_LABEL_LENGTH,
+    CaptureResult,
     StoryChanges,
     StoryDraft,
     capture_story,
@@ -19,7 +21,7 @@ from stories.capture import (
     normalise_touchpoint,
     validate_text,
 )
-from stories.conversation import texts
+from stories.conversation import prompt_texts, texts
 from stories.conversation.context import Actor, ChatContext, CoreEnv, resolve_actor
 from stories.conversation.leads import LeadEvidence, NeedsEvidence, is_lead
 from stories.conversation.present import fresh_view, may_change, story_view
@@ -38,7 +40,8 @@ from stories.conversation.views import (
     Tone,
 )
 from stories.errors import ValidationError
-from stories.models import Department, Emotion, SourceKind, Story
+from stories.harvest import harvest_department, record_harvest_story
+from stories.models import Department, Emotion, Member, SourceKind, Story
 from stories.workspace_settings import Channel, channel_of
 from stories.workspaces import ensure_member
 
@@ -70,6 +73,7 @@ class CaptureRequest:
     emotion: Emotion | None = None
     share: bool | None = None  # None: the place decides (public places share)
     permalink: str | None = None
+    harvest: int | None = None  # told from this story-harvest prompt: credited to its department
 
 
 def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outcome[StoryReply]:
@@ -90,29 +94,25 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
                 display_name=request.teller.name,
             )
         shared = ctx.shares_by_default if request.share is None else request.share
-        department = session.get(Department, teller.department_id) if teller.department_id else None
+        department = _credited(session, actor.workspace_id, teller.department_id, request)
         session.commit()  # end the reads here: the write lock is not held while redacting
-        result = capture_story(
-            session=session,
-            clock=env.clock,
-            redactor=env.redactor,
-            draft=StoryDraft(
-                workspace_id=actor.workspace_id,
-                text=request.text,
-                source_kind=request.source,
-                source_ref=request.source_ref,
-                author_member_id=teller.id,
-                captured_by_member_id=actor.member_id,
-                customer_label=request.customer_label,
-                touchpoint=request.touchpoint,
-                emotion=request.emotion,
-                permalink=request.permalink,
-                channel_id=ctx.conversation,
-                channel_private=not ctx.shares_by_default,
-                shared=shared,
+        draft = _draft(ctx, actor, teller, request, shared=shared)
+        result = _observed(
+            env,
+            request,
+            lambda: capture_story(
+                session=session, clock=env.clock, redactor=env.redactor, draft=draft
             ),
         )
         story = result.story
+        if result.created and request.harvest is not None and department is not None:
+            record_harvest_story(
+                session=session,
+                clock=env.clock,
+                delivery_id=request.harvest,
+                story=story,
+                department=department,
+            )
         if result.created:
             name = department.name if department else None
             view = fresh_view(story, teller, name, actions=MANAGE)
@@ -121,6 +121,54 @@ def capture(*, env: CoreEnv, ctx: ChatContext, request: CaptureRequest) -> Outco
         heading = texts.captured(created=result.created, redactions=story.redaction_count)
         effects = _share(env, ctx, session, story, view) if result.created else ()
         return Outcome(StoryReply(heading=heading, story=view, created=result.created), effects)
+
+
+def _draft(
+    ctx: ChatContext, actor: Actor, teller: Member, request: CaptureRequest, *, shared: bool
+) -> StoryDraft:
+    return StoryDraft(
+        workspace_id=actor.workspace_id,
+        text=request.text,
+        source_kind=request.source,
+        source_ref=request.source_ref,
+        author_member_id=teller.id,
+        captured_by_member_id=actor.member_id,
+        customer_label=request.customer_label,
+        touchpoint=request.touchpoint,
+        emotion=request.emotion,
+        permalink=request.permalink,
+        channel_id=ctx.conversation,
+        channel_private=not ctx.shares_by_default,
+        shared=shared,
+    )
+
+
+def _observed(
+    env: CoreEnv, request: CaptureRequest, work: Callable[[], CaptureResult]
+) -> CaptureResult:
+    """Run the capture, telling ``env.on_capture`` how it ended (for the metrics)."""
+    source = request.source.value
+    try:
+        result = work()
+    except ValidationError as exc:
+        if env.on_capture is not None:
+            env.on_capture(source, str(getattr(exc, "field", "") or type(exc).__name__))
+        raise
+    if env.on_capture is not None:
+        env.on_capture(source, "stored" if result.created else "duplicate")
+    return result
+
+
+def _credited(
+    session: Session, workspace_id: int, teller_department: int | None, request: CaptureRequest
+) -> Department | None:
+    """The department a story counts for: the harvest prompt's it answers, else the
+    teller's."""
+    if request.harvest is not None:
+        return harvest_department(
+            session=session, workspace_id=workspace_id, delivery_id=request.harvest
+        )
+    return session.get(Department, teller_department) if teller_department else None
 
 
 def _share(
@@ -169,6 +217,26 @@ def capture_form(
         text=text,
         share=share,
         source=source or {},
+    )
+
+
+def harvest_form(*, env: CoreEnv, ctx: ChatContext, delivery_id: int) -> CaptureForm:
+    """The capture form opened from a story-harvest prompt, labelled with its department.
+
+    Raises:
+        NotFoundError: no such harvest prompt in the asker's workspace.
+    """
+    with env.sessions() as session:
+        actor = resolve_actor(session, env.clock, ctx)
+        department = harvest_department(
+            session=session, workspace_id=actor.workspace_id, delivery_id=delivery_id
+        )
+        session.commit()
+    return CaptureForm(
+        title=prompt_texts.harvest_form_title(department.name),
+        submit=texts.FORM_SUBMIT,
+        share=ctx.shares_by_default,
+        source={"harvest": delivery_id},
     )
 
 

@@ -20,7 +20,17 @@ _TYPOGRAPHY = str.maketrans({"\u00a0": " ", "“": '"', "”": '"', "—": "--",
 _ADD_OPTIONS = {"--time": "prompt_time", "--tz": "timezone", "--days": "prompt_days"}
 FORMATS = ("csv", "jsonl")
 LEAD_WORDS = frozenset(
-    {"summary", "export", "departments", "department", "prompt", "settings", "lead", "leads"}
+    {
+        "summary",
+        "export",
+        "departments",
+        "department",
+        "prompt",
+        "settings",
+        "lead",
+        "leads",
+        "member",
+    }
 )
 CHANNEL_SETTINGS = ("stories-channel", "leads-channel")
 
@@ -83,6 +93,7 @@ class LeadAction(StrEnum):
     SET_CHANNEL = "set_channel"  # name: which channel; channel: here | off | a channel
     LEAD_ADD = "lead_add"  # name: the person (<@id>, or an e-mail/UPN)
     LEAD_REMOVE = "lead_remove"
+    MEMBER_DEPARTMENT = "member_department"
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class LeadCommand:
     format: str = "csv"
     channel: str | None = None  # a channel as the platform wrote it (Slack's <#C…|name>)
     spec: DepartmentSpec | None = None
+    person: str | None = None  # a person as the platform wrote them (Slack's <@U…>)
 
 
 def words_of(text: str) -> list[str]:
@@ -132,6 +144,8 @@ def parse_lead(text: str, *, syntax: Syntax) -> LeadCommand:
         return LeadCommand(LeadAction.PROMPT_NOW, name=" ".join(rest[1:]))
     if head in ("settings", "lead", "leads"):
         return _parse_workspace(head, rest, syntax)
+    if head == "member":
+        return _parse_member(rest, syntax)
     verb = rest[0].lower() if head == "department" and rest else ""
     if verb not in ("add", "link", "pause", "resume") or len(rest) < 2:
         raise _write(syntax, "department add|link|pause|resume <name>", hint="help")
@@ -164,6 +178,21 @@ def _write(syntax: Syntax, usage: str, how: str = "", *, hint: str = "") -> Inva
     if hint:
         reason += f" (send {syntax.lead_command(hint)} for more)"
     return InvalidFieldError(field="command", reason=reason)
+
+
+def _parse_member(words: list[str], syntax: Syntax) -> LeadCommand:
+    """``member <person> department <name>``: the person's primary department."""
+    lowered = [word.lower() for word in words]
+    at = lowered.index("department") if "department" in lowered else -1
+    if at < 1 or at == len(words) - 1:
+        raise _write(syntax, "member <person> department <name>")
+    person = " ".join(words[:at]).strip()
+    if person.startswith("<@") and person.endswith(">"):  # Slack: <@U123> or <@U123|name>
+        person = person[2:-1].partition("|")[0]
+    person = person.removeprefix("<at>").removesuffix("</at>")  # Teams: <at>Name</at>
+    return LeadCommand(
+        LeadAction.MEMBER_DEPARTMENT, name=" ".join(words[at + 1 :]), person=person.lstrip("@")
+    )
 
 
 def _parse_export(words: list[str]) -> LeadCommand:

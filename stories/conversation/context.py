@@ -90,6 +90,9 @@ class CoreEnv:
     clock: Clock
     redactor: Redactor
     config: ConversationConfig = field(default_factory=ConversationConfig)
+    # Told each chat capture's outcome (source kind; "stored", "duplicate" or the rejected
+    # field), for the metrics; None: nobody listens.
+    on_capture: Callable[[str, str], None] | None = None
 
 
 def resolve_actor(session: Session, clock: Clock, ctx: ChatContext) -> Actor:

@@ -48,6 +48,10 @@ def lead_help(syntax: Syntax) -> tuple[tuple[str, str], ...]:
             syntax.lead_command("lead add|remove @person"),
             "Name or remove a CX lead of this workspace (or give their e-mail address)",
         ),
+        (
+            syntax.lead_command("member <person> department <name>"),
+            "Set the department a person's stories and answers count for",
+        ),
     )
 
 
@@ -152,3 +156,10 @@ NO_CHART_URL = (
     "The chart is not shown: this installation has no public address "
     "(SIGHTLINE_PUBLIC_URL). `sightline summary --chart out.png` draws it."
 )
+
+
+def member_department(person: str, department: str) -> str:
+    return (
+        f"{person} now counts for {department}: their stories and answers from now on, "
+        "whatever channels they are in."
+    )

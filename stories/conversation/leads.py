@@ -38,6 +38,7 @@ from stories.errors import InvalidFieldError, NotFoundError
 from stories.exports import ExportFile, export_files
 from stories.models import Department, Platform
 from stories.periods import Period, parse_period
+from stories.primary_department import find_member, set_primary_department
 from stories.summaries import Summary, build_summary
 from stories.transfer import Format
 from stories.workspace_settings import lead_identities
@@ -239,6 +240,8 @@ def _departments(
         return Notice(text=text, tone=Tone.SUCCESS)
     if command.action == LeadAction.LINK:
         return _link(session, env, ctx, actor, command.name)
+    if command.action == LeadAction.MEMBER_DEPARTMENT:
+        return _member_department(session, env, actor, command)
     if command.action == LeadAction.PROMPT_NOW:
         department = get_department(session=session, workspace_id=workspace_id, name=command.name)
         if _channel_of(department, ctx.platform) is None:
@@ -255,6 +258,25 @@ def _departments(
         paused=pausing,
     )
     return Notice(text=lead_texts.paused(changed.name, paused=pausing))
+
+
+def _member_department(
+    session: Session, env: CoreEnv, actor: Actor, command: LeadCommand
+) -> Notice:
+    """``member <person> department <name>``: a lead's choice over the primary rule."""
+    member = find_member(
+        session=session, workspace_id=actor.workspace_id, person=command.person or ""
+    )
+    department = get_department(session=session, workspace_id=actor.workspace_id, name=command.name)
+    set_primary_department(
+        session=session,
+        clock=env.clock,
+        member=member,
+        department=department,
+        actor_member_id=actor.member.id,
+    )
+    who = member.display_name or command.person or member.platform_user_id
+    return Notice(text=lead_texts.member_department(who, department.name), tone=Tone.SUCCESS)
 
 
 def _link(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor, name: str) -> Notice:

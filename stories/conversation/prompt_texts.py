@@ -10,6 +10,7 @@ NOT_RELEVANT_BUTTON = "Not relevant to us"
 WHERE_TOLD = "Where it was told"
 WHERE_YOU_TOLD = "Where you told it"
 SOMEONE = "Someone"
+OPEN_PROMPT = "Open the prompt"  # the link in a prompt's reminder
 
 
 def prompt_title(department: str) -> str:
@@ -47,3 +48,21 @@ def author_notice_intro(department: str) -> str:
 
 AUTHOR_NOTICE_ANSWERS = "What they said:"
 ANOTHER_DEPARTMENT = "Another department"
+
+
+# --- story-harvest prompts (customer-facing departments) ----------------------------------
+HARVEST_QUESTION = (
+    "One customer moment from this week: what happened, and how did it feel for them?"
+)
+HARVEST_BUTTON = "Tell one"
+HARVEST_HINT = "Two minutes is enough. Personal details are removed before it is stored."
+
+
+def harvest_title(department: str) -> str:
+    return f"{department}: one customer moment from this week"
+
+
+def harvest_form_title(department: str) -> str:
+    """The capture form's title from a harvest prompt: names the department (in Slack's 24)."""
+    title = f"Story for {department}"
+    return title if len(title) <= 24 else department[:23] + "…"

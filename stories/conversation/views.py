@@ -151,6 +151,7 @@ class AnswerPost:
     answerer_name: str | None
     text: str
     edited: bool
+    anonymous: bool = False  # an anonymous department's: shown by name ("someone in …") only
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,6 +4,12 @@ One module per area; each new area adds its module here so that importing
 `stories.models` registers every table (migrations and tests rely on it).
 """
 
+from stories.models.allowance import PostAllowance
+from stories.models.prompt_settings import (
+    DepartmentPromptSettings,
+    HarvestStory,
+    PrimaryDepartment,
+)
 from stories.models.tables import (
     AuditEvent,
     ChatConversation,
@@ -42,14 +48,18 @@ __all__ = [
     "DeliveryStatus",
     "Department",
     "DepartmentMember",
+    "DepartmentPromptSettings",
     "DepartmentRoster",
     "Emotion",
     "Engagement",
     "EngagementKind",
     "EnumString",
+    "HarvestStory",
     "Member",
     "MemberPreference",
     "Platform",
+    "PostAllowance",
+    "PrimaryDepartment",
     "PromptAnswer",
     "PromptDelivery",
     "PromptTemplate",

@@ -344,11 +344,14 @@ class MemberPreference(SQLModel, table=True):
 
 
 class SchedulerHeartbeat(SQLModel, table=True):
-    """When each scheduler instance last swept, so a restart knows how long it was down."""
+    """Each scheduler instance's signs of life: when it last swept (so a restart knows how
+    long it was down), and the lease its claims hold (alive within the lease, started when)."""
 
     id: int | None = Field(default=None, primary_key=True)
     instance: str = Field(sa_type=sized(120), unique=True)
-    last_sweep_at: datetime = Field(sa_type=UTCDateTime)
+    last_sweep_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None: never swept
+    alive_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last heartbeat
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # this process's start
 
 
 class DepartmentMember(SQLModel, table=True):

@@ -8,9 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from stories.anonymous_answers import PREFIX as PSEUDONYM_PREFIX
 from stories.errors import NotFoundError
 from stories.models import Department, Emotion, Member, Workspace
 from stories.periods import Period
+from stories.summaries.harvest_figures import with_harvest_rates
 from stories.summaries.model import (
     Change,
     DepartmentRef,
@@ -63,7 +65,13 @@ def _scope(session: Session, workspace_id: int, department_id: int | None) -> _S
     )
     names = {d.id: d.name for d in every if d.id is not None}
     members = grouped(
-        session, col(Member.department_id), [col(Member.workspace_id) == workspace_id]
+        session,
+        col(Member.department_id),
+        [
+            col(Member.workspace_id) == workspace_id,
+            # An anonymous department's pseudonyms answer for people already counted.
+            ~col(Member.platform_user_id).startswith(PSEUDONYM_PREFIX),
+        ],
     )
     if department_id is None:
         return _Scope(workspace, every, names, members, None)
@@ -184,6 +192,7 @@ def build_summary(
     )
     prompts_now, prompts_before = prompt_figures(session, workspace_id, period, scope.ids)
     departments = department_summaries(scope.selected, scope.members, prompts_now, prompts_before)
+    departments = with_harvest_rates(session, workspace_id, period, departments)
     totals = _prompt_totals(scope, prompts_now, prompts_before, department_id)
     found, themes_sampled = themes(session, workspace_id, period, department_id)
     return Summary(

@@ -77,6 +77,9 @@ class DepartmentSummary:
     answering_members: Change
     response_rate: Change
     participation: Change
+    # Story-harvest prompts (customer-facing departments): harvests that brought a story, of
+    # those sent; None when the department was sent none in either period.
+    harvest_response_rate: Change | None = None
 
 
 @dataclass(frozen=True)

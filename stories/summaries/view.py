@@ -323,6 +323,11 @@ def _department_lines(departments: Sequence[DepartmentSummary]) -> list[Line]:
                 Metric("prompts", figure(d.prompts_delivered)),
                 Metric("response rate", figure(d.response_rate, percent=True)),
                 Metric("participation", figure(d.participation, percent=True)),
+                *(
+                    (Metric("harvest response", figure(d.harvest_response_rate, percent=True)),)
+                    if d.harvest_response_rate is not None
+                    else ()
+                ),
             ),
         )
         for d in sorted(departments, key=_by_response_rate)

@@ -35,6 +35,7 @@ from tests.teams.test_teams_bot import TENANT, Harness
 
 LEAD = "lena"
 PEOPLE = ("ana", "ben", "carol", "lena")
+REMINDER_MARK = "was sent a customer story"  # words every prompt reminder carries
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,23 @@ class Driver(Protocol):
 
     async def stop_notices(self, user: str) -> Seen:
         """Press **Stop these messages** on the storyteller's notice."""
+        ...
+
+    def user_id(self, user: str) -> str:
+        """The person's id on the platform (what department rosters hold)."""
+        ...
+
+    def mention(self, user: str) -> str:
+        """How a message names the person (Slack's <@U…>, Teams' <at>Name</at>)."""
+        ...
+
+    def reminders(self, user: str) -> list[tuple[str, str | None]]:
+        """Prompt reminders the person received personally: (text, link to the prompt)."""
+        ...
+
+    async def harvest(self, user: str, delivery_id: int, text: str) -> str:
+        """Press "Tell one" on a story-harvest prompt and save the form; returns the form's
+        title."""
         ...
 
     async def exported_stories(self, user: str) -> list[dict[str, str]]: ...
@@ -343,6 +361,38 @@ class SlackDriver:
         errors = response.json().get("errors") if response.content else None
         return Seen(" ".join(errors.values())) if errors else self._seen_by(user, since)
 
+    async def harvest(self, user: str, delivery_id: int, text: str) -> str:
+        channel, _, ts = delivery_ref(self.engine, delivery_id).partition(":")
+        [post] = [
+            c
+            for c in self.fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == channel and (c.params.get("metadata") or {})
+        ][-1:]
+        [button] = [
+            e for b in _blocks(post) if b.get("type") == "actions" for e in b.get("elements", [])
+        ]
+        clicked = fixture("block_actions")
+        clicked["user"] = {"id": self.uid(user), "team_id": self.fake.team_id}
+        clicked["channel"] = {"id": channel, "name": channel.lower()}
+        clicked["trigger_id"] = f"{self._key()}.harvest"
+        clicked["actions"][0].update(action_id=button["action_id"], value=button["value"])
+        opened = len(self.fake.calls_to("views.open"))
+        await self.h.interaction(clicked)
+        await self.settle()
+        view = self.fake.calls_to("views.open")[opened]["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        submission = fixture("view_submission")
+        submission["user"] = clicked["user"]
+        submission["view"].update(
+            id=f"V{ts.replace('.', '')}{user}",
+            callback_id=view["callback_id"],
+            private_metadata=view["private_metadata"],
+            state={"values": _form_values(text, share=True)},
+        )
+        await self.h.interaction(submission)
+        await self.settle()
+        return str(view["title"]["text"])
+
     def post_updates(self, story_id: int) -> list[str]:
         channel, _, ts = self.stories_post(story_id).partition(":")
         return [
@@ -386,6 +436,27 @@ class SlackDriver:
         updates = [c for c in self.fake.calls_to("chat.update") if c.params.get("channel") == dm]
         latest = (updates or posts)[-1] if posts else None
         return len(posts), plain(_blocks(latest)) if latest else ""
+
+    def user_id(self, user: str) -> str:
+        return self.uid(user)
+
+    def mention(self, user: str) -> str:
+        return f"<@{self.uid(user)}>"
+
+    def reminders(self, user: str) -> list[tuple[str, str | None]]:
+        dm = f"D{self.uid(user)}"
+        found = []
+        for call in self.fake.calls_to("chat.postMessage"):
+            text = plain(_blocks(call))
+            if call.params.get("channel") == dm and REMINDER_MARK in text:
+                buttons = [
+                    e
+                    for b in _blocks(call)
+                    if b.get("type") == "actions"
+                    for e in b.get("elements", [])
+                ]
+                found.append((text, next((e.get("url") for e in buttons), None)))
+        return found
 
     async def exported_stories(self, user: str) -> list[dict[str, str]]:
         dm = f"D{self.uid(user)}"
@@ -622,6 +693,31 @@ class TeamsDriver:
             return Seen(plain(again["value"]["card"]["content"]))
         return self._seen(fetched + calls)
 
+    async def harvest(self, user: str, delivery_id: int, text: str) -> str:
+        thread = delivery_ref(self.engine, delivery_id)
+        [card] = [
+            c.body["attachments"][0]["content"]
+            for c in self.connector.calls
+            if c.method == "POST" and "Tell one" in json.dumps(c.body)
+        ][-1:]
+        [tell] = card["actions"]
+        where = self.channel(thread)
+        await self._send(
+            user, where, type="invoke", name="task/fetch", value={"data": tell["data"]}
+        )
+        form = self.last_response.json()["task"]["value"]
+        content = form["card"]["content"]
+        inputs = {e["id"]: e.get("value") for e in content["body"] if "id" in e}
+        [save] = content["actions"]
+        await self._send(
+            user,
+            where,
+            type="invoke",
+            name="task/submit",
+            value={"data": {**save["data"], **inputs, "text": text}},
+        )
+        return str(form.get("title") or "")
+
     def post_updates(self, story_id: int) -> list[str]:
         conversation, activity = self._post_of(self.stories_post(story_id))
         return [
@@ -647,6 +743,23 @@ class TeamsDriver:
     async def stop_notices(self, user: str) -> Seen:
         chat = self.conversation(user, Place.PERSONAL)
         return self._seen(await self._send(user, chat, value={"sightline": "notices_off"}))
+
+    def user_id(self, user: str) -> str:
+        return self.account(user)["aadObjectId"]
+
+    def mention(self, user: str) -> str:
+        return f"<at>{self.account(user)['name']}</at>"
+
+    def reminders(self, user: str) -> list[tuple[str, str | None]]:
+        chat = self.conversation(user, Place.PERSONAL)["id"]
+        found = []
+        for call in self.connector.calls:
+            text = plain(call.body)
+            if call.conversation_id == chat and call.method == "POST" and REMINDER_MARK in text:
+                raw = json.dumps(call.body)
+                link = raw.split('"url": "', 1)[1].split('"', 1)[0] if '"url": "' in raw else None
+                found.append((text, link))
+        return found
 
     def storyteller_messages(self, user: str) -> tuple[int, str]:
         chat = self.conversation(user, Place.PERSONAL)["id"]

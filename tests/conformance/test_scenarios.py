@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from bot.scheduler.sweep import DueOccurrence
+from stories.anonymous_answers import set_anonymous_answers
+from stories.answers import mark_not_relevant
 from stories.conversation.context import Place
 from stories.models import (
     DeliveryStatus,
     Department,
     Engagement,
+    HarvestStory,
     Member,
+    PromptAnswer,
     PromptDelivery,
     Story,
 )
+from stories.prompt_ledger import HARVEST_KIND
+from stories.prompt_members import set_override
+from stories.workspaces import ensure_member
 from tests.conformance.drivers import LEAD, Driver, latest_delivery
 
 STORY = "Ana (ana@example.com, +44 7911 123456) waited three weeks for her refund"
@@ -144,20 +152,67 @@ async def test_answers_go_to_the_thread_and_the_storyteller_hears_once(chat: Dri
     assert "We batch refunds weekly" in latest
 
 
-async def test_one_reminder_goes_to_the_prompts_thread(chat: Driver) -> None:
+def include(chat: Driver, department: str, *users: str) -> None:
+    """Put people in a department by hand, as `sightline prompts members --add` does."""
+    with Session(chat.engine) as session:
+        found = session.exec(select(Department).where(Department.name == department)).one()
+        for user in users:
+            member = ensure_member(
+                session=session,
+                clock=chat.clock,
+                workspace_id=found.workspace_id,
+                platform_user_id=chat.user_id(user),
+            )
+            set_override(
+                session=session,
+                clock=chat.clock,
+                department=found,
+                member=member,
+                override="include",
+            )
+
+
+async def test_one_reminder_goes_only_to_those_who_have_not_responded(chat: Driver) -> None:
     await chat.tell(
         "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
     )
     await chat.link_department("Finance")
+    include(chat, "Finance", "ben", "carol", "lena")
     await chat.lead(LEAD, "prompt now Finance")
     delivery = latest_delivery(chat.engine)
     assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "We batch refunds weekly")
+    with Session(chat.engine) as session:
+        carol = session.exec(
+            select(Member).where(Member.platform_user_id == chat.user_id("carol"))
+        ).one()
+        mark_not_relevant(session=session, clock=chat.clock, delivery_id=delivery.id, member=carol)
     chat.clock.advance(hours=25)
     scheduler = chat.scheduler()
     assert (await scheduler.sweep_once()).reminders == 1
-    assert (await scheduler.sweep_once()).reminders == 0
-    [reminder] = chat.thread(delivery.id)
-    assert "answer" in reminder.lower()
+    assert (await scheduler.sweep_once()).reminders == 0  # one reminder per prompt
+    [(text, link)] = chat.reminders(LEAD)  # the one member who neither answered nor declined
+    assert "Finance was sent a customer story" in text
+    assert link  # to the prompt
+    assert chat.reminders("ben") == []
+    assert chat.reminders("carol") == []
+    assert len(chat.thread(delivery.id)) == 1  # ben's answer; nothing posted in the channel
+
+
+async def test_no_reminder_when_everyone_has_responded(chat: Driver) -> None:
+    await chat.tell(
+        "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
+    )
+    await chat.link_department("Finance")
+    include(chat, "Finance", "ben")
+    await chat.lead(LEAD, "prompt now Finance")
+    delivery = latest_delivery(chat.engine)
+    assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "Card declines come from our fraud rules")
+    chat.clock.advance(hours=25)
+    report = await chat.scheduler().sweep_once()
+    assert (report.reminders, report.reminders_unneeded) == (0, 1)
+    assert chat.reminders("ben") == []
 
 
 async def test_lead_commands_are_for_leads_only(chat: Driver) -> None:
@@ -256,6 +311,80 @@ async def test_leads_name_a_lead_and_the_stories_channel_from_chat(chat: Driver)
         assert ben.is_cx_lead  # so ben may moderate stories too
     assert "no longer a CX lead" in await chat.name_lead(LEAD, "remove", "ben")
     assert "for CX leads" in await chat.lead("ben", "settings")
+
+
+async def test_a_lead_sets_the_department_a_person_counts_for(chat: Driver) -> None:
+    await chat.tell("ben", "A courier left the parcel in the rain", place=Place.PUBLIC)
+    await chat.lead(LEAD, "department add Support --customer-facing")
+    done = await chat.lead(LEAD, f"member {chat.mention('ben')} department Support")
+    assert "now counts for Support" in done
+    await chat.tell("ben", "The refund form lost a customer's details twice", place=Place.PUBLIC)
+    with Session(chat.engine) as session:
+        support = session.exec(select(Department).where(Department.name == "Support")).one()
+        ben = session.exec(
+            select(Member).where(Member.platform_user_id == chat.user_id("ben"))
+        ).one()
+    assert ben.department_id == support.id
+    later = next(s for s in stories(chat) if "refund form" in s.text)
+    assert later.department_id == support.id  # credited to the department he counts for
+    unknown = await chat.lead(LEAD, "member nobody-at-all department Support")
+    assert "No person found" in unknown
+
+
+async def test_a_harvest_prompt_brings_a_story_credited_to_teller_and_department(
+    chat: Driver,
+) -> None:
+    await chat.lead(LEAD, "department add Support --customer-facing")
+    await chat.link_department("Support")
+    with Session(chat.engine) as session:
+        support = session.exec(select(Department).where(Department.name == "Support")).one()
+    asked = await chat.scheduler().deliver(
+        DueOccurrence(support.id or 0, chat.clock.now().replace(microsecond=0), HARVEST_KIND)
+    )
+    assert asked.status == DeliveryStatus.SENT
+    assert asked.delivery_id is not None
+    title = await chat.harvest("ben", asked.delivery_id, "A customer cried with relief at the fix")
+    assert "Support" in title  # the form is labelled with the department
+    story = next(s for s in stories(chat) if "cried with relief" in s.text)
+    assert story.department_id == support.id
+    teller = member_of(chat, story.author_member_id)
+    assert teller is not None
+    assert teller.platform_user_id == chat.user_id("ben")
+    with Session(chat.engine) as session:
+        [credited] = session.exec(select(HarvestStory)).all()
+    assert (credited.delivery_id, credited.department_id) == (asked.delivery_id, support.id)
+
+
+async def test_an_anonymous_departments_answers_name_nobody(chat: Driver) -> None:
+    await chat.tell(
+        "ana", "A florist was charged twice and her card was declined", place=Place.PUBLIC
+    )
+    await chat.link_department("Finance")
+    include(chat, "Finance", "ben", "lena")
+    with Session(chat.engine, expire_on_commit=False) as session:
+        finance = session.exec(select(Department).where(Department.name == "Finance")).one()
+        set_anonymous_answers(session=session, clock=chat.clock, department=finance, anonymous=True)
+    await chat.lead(LEAD, "prompt now Finance")
+    delivery = latest_delivery(chat.engine)
+    assert delivery.id is not None
+    await chat.answer("ben", delivery.id, "Refunds wait for the weekly batch run")
+    await chat.answer("ben", delivery.id, "Refunds wait for the Friday batch run")  # edits it
+    [posted, edited] = chat.thread(delivery.id)
+    assert "someone in Finance" in posted
+    assert "Friday batch" in edited
+    for seen in (posted, edited):
+        assert chat.user_id("ben") not in seen
+        assert "Ben" not in seen
+    with Session(chat.engine) as session:
+        [stored] = session.exec(select(PromptAnswer)).all()
+        stored_as = session.get(Member, stored.member_id)
+    assert stored_as is not None
+    assert stored_as.platform_user_id.startswith("anon:")  # no link to ben
+    assert stored_as.department_id == finance.id  # participation still counts for Finance
+    chat.clock.advance(hours=25)
+    await chat.scheduler().sweep_once()
+    assert chat.reminders("ben") == []  # his pseudonym answered: no reminder
+    assert len(chat.reminders(LEAD)) == 1
 
 
 async def test_a_storyteller_can_stop_hearing_about_answers(chat: Driver) -> None:

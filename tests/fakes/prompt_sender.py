@@ -30,6 +30,7 @@ class RecordingSender:
     lookups: list[int] = field(default_factory=list)
     digests: list[DigestMessage] = field(default_factory=list)
     leads_notices: list[LeadsNotice] = field(default_factory=list)
+    channel_users: dict[str, list[str]] = field(default_factory=dict)  # channel -> members
 
     async def send_prompt(self, *, message: PromptMessage) -> str:
         if self.delay:
@@ -45,8 +46,9 @@ class RecordingSender:
         self.lookups.append(message.delivery_id)
         return self.posted.get(message.delivery_id)
 
-    async def send_reminder(self, *, reminder: ReminderMessage) -> None:
+    async def send_reminder(self, *, reminder: ReminderMessage) -> int:
         self.reminders.append(reminder)
+        return len(reminder.recipients)
 
     async def send_digest(self, *, digest: DigestMessage) -> str:
         if digest.destination in self.fail_destinations:
@@ -59,3 +61,8 @@ class RecordingSender:
             raise DestinationGone(self.fail_destinations[notice.destination])
         self.leads_notices.append(notice)
         return f"{notice.destination}:notice{len(self.leads_notices)}"
+
+    async def channel_members(self, *, workspace_external_id: str, destination: str) -> list[str]:
+        if destination in self.fail_destinations:
+            raise DestinationGone(self.fail_destinations[destination])
+        return list(self.channel_users.get(destination, []))

@@ -43,6 +43,7 @@ class SlackCall:
     json: Payload | None
     token: str | None
     http_method: str
+    at: float = field(default_factory=time.time)  # wall clock when it arrived
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
@@ -89,12 +90,18 @@ class FakeSlackAPI:
     messages: dict[tuple[str, str], Payload] = field(default_factory=dict)  # (channel, ts)
     members: dict[str, list[str]] = field(default_factory=dict)  # channel -> member ids
     valid_tokens: set[str] | None = None  # None: any token is accepted
+    # Seconds since the epoch for message ts; None: a fixed 1790000000, and history's
+    # ``oldest`` is then not applied (the ts carry no time).
+    clock: Callable[[], float] | None = None
     calls: list[SlackCall] = field(default_factory=list)
     _queued: dict[str, deque[Payload | Responder]] = field(
         default_factory=lambda: defaultdict(deque)
     )
     _fixed: dict[str, Payload | Responder] = field(default_factory=dict)
     _rate_limits: dict[str, _RateLimit] = field(default_factory=dict)
+    _server_errors: dict[str, deque[tuple[int, bool]]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
     ceilings: dict[str, _Ceiling] = field(default_factory=dict)
     _delays: dict[str, float] = field(default_factory=dict)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -189,6 +196,14 @@ class FakeSlackAPI:
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """Answer the next ``times`` calls with HTTP 429 and ``Retry-After``."""
         self._rate_limits[method] = _RateLimit(times, retry_after)
+
+    def server_error(
+        self, method: str, status: int = 503, *, times: int = 1, landed: bool = False
+    ) -> None:
+        """Answer the next ``times`` calls with HTTP ``status``; ``landed``: Slack carried
+        the call out first (a post that went out though its answer was an error)."""
+        for _ in range(times):
+            self._server_errors[method].append((status, landed))
 
     def enforce_rate(self, method: str, per_second: float) -> None:
         """Answer calls beyond ``per_second`` with 429 and Retry-After: 1, as Slack does."""
@@ -291,6 +306,11 @@ class FakeSlackAPI:
             )
         if delay := self._delays.get(method):
             await asyncio.sleep(delay)
+        if self._server_errors[method]:
+            status, landed = self._server_errors[method].popleft()
+            if landed:
+                self._default(call)
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=status)
         if method not in ("oauth.v2.access", "oauth.access") and not self._token_ok(token):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if problems := _block_problems(params):
@@ -349,11 +369,32 @@ class FakeSlackAPI:
         async with self._changed:
             self._changed.notify_all()
 
+    def _history_page(self, p: Payload) -> Payload:
+        """conversations.history as Slack pages it: newest first, ``oldest`` and ``limit``
+        respected, the rest behind ``next_cursor``."""
+        channel = p.get("channel", "")
+        oldest = float(p.get("oldest") or 0) if self.clock is not None else 0.0
+        newest_first = sorted(
+            (m for (c, ts), m in self.messages.items() if c == channel and float(ts) > oldest),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        start, limit = int(p.get("cursor") or 0), int(p.get("limit") or 100)
+        page = newest_first[start : start + limit]
+        more = start + limit < len(newest_first)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _token_ok(self, token: str | None) -> bool:
         return self.valid_tokens is None or token in self.valid_tokens
 
     def _next_ts(self) -> str:
-        return f"1790000000.{next(self._ts):06d}"
+        base = int(self.clock()) if self.clock is not None else 1790000000
+        return f"{base}.{next(self._ts):06d}"
 
     def _default(self, call: SlackCall) -> Payload:
         p = call.params
@@ -394,6 +435,8 @@ class FakeSlackAPI:
                 view = json.loads(view) if isinstance(view, str) else (view or {})
                 view_id = p.get("view_id") or f"V{next(self._ts):08d}"
                 return {"ok": True, "view": {**view, "id": view_id, "team_id": self.team_id}}
+            case "conversations.history" if "limit" in p:
+                return self._history_page(p)
             case "conversations.history" | "conversations.replies":
                 channel = p.get("channel", "")
                 wanted = p.get("latest") or p.get("ts")

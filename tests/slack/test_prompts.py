@@ -22,6 +22,7 @@ from stories.models import (
     SourceKind,
     StoryFeedback,
 )
+from stories.prompt_members import set_override
 from stories.workspaces import ensure_member, ensure_workspace
 from tests.slack.conftest import SlackHarness, fixture
 
@@ -284,20 +285,36 @@ async def test_rosters_come_from_channel_members_and_unreadable_ones_are_flagged
     assert len(kept) == 2  # the last known members still get prompts
 
 
-async def test_one_reminder_goes_into_the_prompt_thread(
+async def test_the_reminder_is_a_direct_message_with_a_link_to_the_prompt(
     slack: SlackHarness, session: Session
 ) -> None:
     department = _seed(slack, session)
+    rt = slack.runtime
+    for user in ("U0DAN", "U0ERIN"):
+        member = ensure_member(
+            session=session, clock=rt.clock, workspace_id=department.workspace_id,
+            platform_user_id=user,
+        )  # fmt: skip
+        set_override(
+            session=session, clock=rt.clock, department=department, member=member,
+            override="include",
+        )  # fmt: skip
+    slack.fake.fail("conversations.open", "user_not_found")  # Dan left the company
     scheduler = _scheduler(slack)
     outcome = await scheduler.send_now(department_id=department.id or 0)
     prompt_ts = _ledger_ref(session, outcome.delivery_id).partition(":")[2]
-    clock = slack.runtime.clock
-    clock.advance(hours=25)  # type: ignore[attr-defined]  # past the 24-hour reminder point
-    for _ in range(2):  # a second sweep must not nudge again
-        await scheduler.sweep_once()
-    nudges = [
-        c for c in slack.fake.calls_to("chat.postMessage") if c.params.get("thread_ts") == prompt_ts
+    rt.clock.advance(hours=25)  # type: ignore[attr-defined]  # past the 24-hour reminder point
+    reports = [await scheduler.sweep_once() for _ in range(2)]  # the second sends nothing
+    assert [(r.reminders, r.reminded_people) for r in reports] == [(1, 1), (0, 0)]
+    assert [c.params["users"] for c in slack.fake.calls_to("conversations.open")] == [
+        "U0DAN",
+        "U0ERIN",
     ]
-    assert len(nudges) == 1
-    assert nudges[0].params["channel"] == FINANCE_CHANNEL
-    assert "<@" not in nudges[0].params["text"]  # names nobody
+    [dm] = [c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == "DU0ERIN"]
+    [button] = [e for b in dm.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert button["url"].endswith(f"/archives/{FINANCE_CHANNEL}/p{prompt_ts.replace('.', '')}")
+    assert "<@" not in dm.params["text"]
+    in_channel = [
+        c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == FINANCE_CHANNEL
+    ]
+    assert len(in_channel) == 1  # the prompt; the reminder is never posted in the channel
