@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     digest_timezone: str | None = None  # IANA; default: SIGHTLINE_DEFAULT_TIMEZONE
     digest_period_days: int = Field(default=7, ge=1, le=366)
 
+    # Data protection (README "Privacy and data").
+    database_connect_timeout_seconds: int = Field(default=10, ge=1, le=600)
+    database_statement_timeout_seconds: int = Field(default=30, ge=0, le=86_400)  # 0: none
+    log_sdk_debug: bool = False  # let slack_sdk, botbuilder… log below INFO (may show tokens)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

@@ -53,6 +53,24 @@ def _adapter(settings: Settings) -> tuple[CloudAdapter, str]:
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config)), config.APP_ID
 
 
+# Anonymous mode exists for Microsoft's local clients (Agents Playground, the Emulator): it
+# takes activities from them only, never a Slack-, Direct Line- or web-chat-shaped one.
+ANONYMOUS_CHANNELS = frozenset({"msteams", "emulator"})
+
+
+async def _foreign_channel(request: web.Request) -> web.Response | None:
+    """In anonymous mode, refuse what is not a Teams or Emulator activity (None: accept)."""
+    try:
+        body = await request.json()  # aiohttp keeps the body: botbuilder reads it again
+    except ValueError:
+        return web.json_response({"error": "the body is not a JSON activity"}, status=400)
+    channel = body.get("channelId") if isinstance(body, dict) else None
+    if channel not in ANONYMOUS_CHANNELS:
+        logger.warning("Teams (anonymous mode) refused an activity from channel %r", channel)
+        return web.json_response({"error": "channel not accepted"}, status=403)
+    return None
+
+
 class _TrackedTurn:
     """Wraps the bot to know whether an error came before the turn (auth) or inside it."""
 
@@ -114,6 +132,8 @@ class TeamsPlatform:
         auth_required = bool(app_id)
 
         async def messages(request: web.Request) -> web.StreamResponse:
+            if not auth_required and (refused := await _foreign_channel(request)) is not None:
+                return refused
             header = request.headers.get("Authorization", "")
             if auth_required and not header.startswith("Bearer "):
                 # botbuilder 4.17.1 lets an absent header ("" is not None) through to the bot.
