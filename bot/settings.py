@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.secret_box import parse_keys
 from stories.schedule import WEEKDAYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +123,8 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: int = Field(default=10, ge=1, le=600)
     database_statement_timeout_seconds: int = Field(default=30, ge=0, le=86_400)  # 0: none
     log_sdk_debug: bool = False  # let slack_sdk, botbuilder… log below INFO (may show tokens)
+    # Fernet keys, newest first, comma-separated: Slack OAuth tokens are encrypted with it.
+    secret_key: SecretStr | None = Field(default=None, repr=False)
 
     @field_validator("database_url")
     @classmethod
@@ -157,6 +160,13 @@ class Settings(BaseSettings):
     def _chart_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("use at least 16 random characters (32 or more is better)")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())
         return value
 
     @field_validator("digest_days")

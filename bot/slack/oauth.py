@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     # slack_sdk's SQLAlchemy stores import sqlalchemy.ext.asyncio, which needs greenlet:
     # imported only in OAuth mode so single-workspace and Socket Mode never need it.
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+    from bot.slack.sealed import HashedOAuthStateStore, SealedInstallationStore
 
-from bot.settings import Settings
+from bot.secret_box import SecretBox, parse_keys
+from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ThreadedInstallationStore(AsyncInstallationStore):
     in a thread keeps the event loop free while it reads and writes the same tables.
     """
 
-    def __init__(self, store: SQLAlchemyInstallationStore) -> None:
+    def __init__(self, store: SealedInstallationStore) -> None:
         self.store = store
 
     @property
@@ -113,7 +113,7 @@ class ThreadedInstallationStore(AsyncInstallationStore):
 class ThreadedOAuthStateStore(AsyncOAuthStateStore):
     """slack_sdk's SQLAlchemyOAuthStateStore, run in worker threads."""
 
-    def __init__(self, store: SQLAlchemyOAuthStateStore) -> None:
+    def __init__(self, store: HashedOAuthStateStore) -> None:
         self.store = store
 
     @property
@@ -127,10 +127,26 @@ class ThreadedOAuthStateStore(AsyncOAuthStateStore):
         return await asyncio.to_thread(self.store.consume, state)
 
 
-def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
-    """slack_sdk's store on the tables migration 0003 creates (never create_tables())."""
+def secret_box_for_oauth(settings: Settings) -> SecretBox:
+    """The key that seals installations; OAuth mode does not start without it.
+
+    Raises:
+        SettingsError: SIGHTLINE_SECRET_KEY is not set.
+    """
+    if settings.secret_key is None:
+        raise SettingsError(
+            "Setting SIGHTLINE_SECRET_KEY is missing: Slack OAuth mode stores each workspace's "
+            "tokens encrypted with it. Generate one with `sightline secrets generate-key`."
+        )
+    return SecretBox(parse_keys(settings.secret_key.get_secret_value()))
+
+
+def installation_store(settings: Settings, engine: Engine) -> SealedInstallationStore:
+    """slack_sdk's store on the tables migration 0003 creates (never create_tables()), with
+    tokens encrypted (bot/slack/sealed.py)."""
+    box = secret_box_for_oauth(settings)
     try:
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+        from bot.slack.sealed import SealedInstallationStore
     except ImportError as exc:  # SQLAlchemy's asyncio module, imported by slack_sdk, needs it
         raise RuntimeError(
             "Slack OAuth mode needs the 'greenlet' package (pip install greenlet), "
@@ -138,7 +154,7 @@ def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstalla
         ) from None
 
     assert settings.slack_client_id is not None
-    return SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+    return SealedInstallationStore(client_id=settings.slack_client_id, engine=engine, box=box)
 
 
 def authorization_url(settings: Settings) -> str:
@@ -151,7 +167,7 @@ def authorization_url(settings: Settings) -> str:
 def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
     assert settings.slack_client_secret is not None
     installations = installation_store(settings, engine)  # fails clearly without greenlet
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+    from bot.slack.sealed import HashedOAuthStateStore
 
     redirect_uri = (
         str(settings.public_url).rstrip("/") + REDIRECT_PATH if settings.public_url else None
@@ -166,6 +182,10 @@ def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
         redirect_uri_path=REDIRECT_PATH,
         installation_store=ThreadedInstallationStore(installations),
         state_store=ThreadedOAuthStateStore(
-            SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine)
+            HashedOAuthStateStore(
+                expiration_seconds=OAUTH_STATE_SECONDS,
+                engine=engine,
+                box=secret_box_for_oauth(settings),
+            )
         ),
     )
