@@ -17,6 +17,7 @@ from bot.cli import (
     stories,
     summary,
     teams,
+    workspace_data,
 )
 from bot.cli.context import STATE
 
@@ -34,6 +35,9 @@ app.add_typer(prompts.app, name="prompts")
 app.add_typer(teams.app, name="teams")
 app.add_typer(playground.app, name="playground")
 app.add_typer(secrets.app, name="secrets")
+workspaces_app = typer.Typer(help="Workspaces: installed, removed, purged.", no_args_is_help=True)
+workspace_data.register(workspaces_app)
+app.add_typer(workspaces_app, name="workspaces")
 app.command("serve")(serve.serve)
 app.command("demo-data")(stories.demo_data)
 app.command("summary")(summary.summary)

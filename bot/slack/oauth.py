@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -50,8 +51,11 @@ class ThreadedInstallationStore(AsyncInstallationStore):
     in a thread keeps the event loop free while it reads and writes the same tables.
     """
 
-    def __init__(self, store: SealedInstallationStore) -> None:
+    def __init__(
+        self, store: SealedInstallationStore, on_saved: Callable[[str], None] | None = None
+    ) -> None:
         self.store = store
+        self.on_saved = on_saved  # told the team id of every installation saved
 
     @property
     def logger(self) -> logging.Logger:
@@ -59,6 +63,8 @@ class ThreadedInstallationStore(AsyncInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         await asyncio.to_thread(self.store.save, installation)
+        if self.on_saved is not None and installation.team_id:
+            await asyncio.to_thread(self.on_saved, installation.team_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
         await asyncio.to_thread(self.store.save_bot, bot)
@@ -164,7 +170,9 @@ def authorization_url(settings: Settings) -> str:
     return f"{base}/oauth/v2/authorize"
 
 
-def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
+def oauth_settings(
+    settings: Settings, engine: Engine, on_installed: Callable[[str], None] | None = None
+) -> AsyncOAuthSettings:
     assert settings.slack_client_secret is not None
     installations = installation_store(settings, engine)  # fails clearly without greenlet
     from bot.slack.sealed import HashedOAuthStateStore
@@ -180,7 +188,7 @@ def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
         redirect_uri=redirect_uri,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        installation_store=ThreadedInstallationStore(installations),
+        installation_store=ThreadedInstallationStore(installations, on_installed),
         state_store=ThreadedOAuthStateStore(
             HashedOAuthStateStore(
                 expiration_seconds=OAUTH_STATE_SECONDS,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from aiohttp import ClientSession, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 
 from bot.runtime import Runtime
 from bot.settings import slack_mode
@@ -31,10 +33,13 @@ from bot.slack.transport import (
 )
 from handlers.slack.acks import ANSWER_READY
 from handlers.slack.deps import PromptNow, SlackDeps
+from handlers.slack.lifecycle import register_lifecycle
 from handlers.slack.listeners import Listeners, register
 from handlers.slack.sender import SlackPromptSender
 from stories.conversation import texts
 from stories.conversation.context import CoreEnv
+from stories.installs import mark_installed
+from stories.models import Platform
 
 logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -70,14 +75,12 @@ def build_slack_parts(runtime: Runtime) -> SlackParts:
         "ignoring_self_events_enabled": True,
     }
     if mode == "oauth":
-        app = AsyncApp(oauth_settings=oauth_settings(settings, runtime.engine), **common)
-        app.enable_token_revocation_listeners()
+        installed = _mark_installed(runtime)
+        app = AsyncApp(oauth_settings=oauth_settings(settings, runtime.engine, installed), **common)
     else:
         assert settings.slack_bot_token is not None
         common["client"] = build_web_client(settings, settings.slack_bot_token.get_secret_value())
         app = AsyncApp(**common)  # the client carries the bot token
-        app.event("app_uninstalled")(_token_gone)
-        app.event("tokens_revoked")(_token_gone)
     app.middleware(EventDeduplicator())
     app.middleware(pooled_respond(app.client))
     sender = SlackPromptSender(
@@ -105,17 +108,26 @@ def register_listeners(
         admins_are_cx_leads=settings.slack_admins_are_cx_leads,
         prompt_now=prompt_now,
     )
-    return register(parts.app, deps)
-
-
-async def _token_gone(body: dict[str, Any]) -> None:
-    # Single-workspace mode: the token lives in the environment, not in our database, and
-    # Slack has already made it invalid; say so loudly, since every call fails from now on.
-    logger.error(
-        "Slack workspace %s uninstalled the app or revoked its tokens: SLACK_BOT_TOKEN no "
-        "longer works. Reinstall the app and set the new token.",
-        body.get("team_id"),
+    listeners = register(parts.app, deps)
+    revocation = (
+        AsyncTokenRevocationListeners(parts.app.installation_store)
+        if parts.app.installation_store is not None and slack_mode(settings) == "oauth"
+        else None
     )
+    register_lifecycle(parts.app, core, revocation, listeners.inflight.guard)
+    return listeners
+
+
+def _mark_installed(runtime: Runtime) -> Callable[[str], None]:
+    """An OAuth install completed: a removed workspace is active again, nothing deleted."""
+
+    def mark(team_id: str) -> None:
+        with runtime.session() as session:
+            mark_installed(
+                session=session, clock=runtime.clock, platform=Platform.SLACK, external_id=team_id
+            )
+
+    return mark
 
 
 class SlackPlatform:

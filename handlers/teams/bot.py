@@ -38,7 +38,7 @@ from stories.conversation.capture import CaptureRequest
 from stories.conversation.commands import MemberAction, MemberCommand, parse_member
 from stories.conversation.places import TEAM_KEY
 from stories.conversation.views import Notice
-from stories.errors import SightlineError
+from stories.errors import SightlineError, WorkspaceInactiveError
 from stories.models import SourceKind
 
 logger = logging.getLogger(__name__)
@@ -70,16 +70,13 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         conversation = activity.conversation
         if conversation is None or not conversation.id:
             return
-        removed = activity.type == ActivityTypes.installation_update and (
-            activity.action or ""
-        ).startswith("remove")
-        if activity.type == ActivityTypes.conversation_update and activity.members_removed:
-            bot_id = activity.recipient.id if activity.recipient else None
-            removed = any(m.id == bot_id for m in activity.members_removed)
+        removed, added = _installation_change(activity)
         key, team = conversation_key(activity), team_of(activity)
         try:
             if removed:
-                await asyncio.to_thread(places.forget, env=self.core, key=key, team=team)
+                await asyncio.to_thread(
+                    places.forget, env=self.core, key=key, team=team, ctx=context_of(turn)
+                )
                 return
             reference = TurnContext.get_conversation_reference(activity).serialize()
             reference["conversation"]["id"] = key  # a proactive post starts a thread of its own
@@ -94,7 +91,10 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 key=key,
                 kind=conversation.conversation_type or "personal",
                 reference=reference,
+                installed=added,
             )
+        except WorkspaceInactiveError:
+            pass  # removed from this tenant: the turn itself answers politely
         except Exception:  # a lost reference only delays proactive posts; keep the turn
             logger.exception("could not save the Teams conversation reference")
 
@@ -176,6 +176,19 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
     ) -> None:
         await self.leads.export_declined(turn_context, file_consent_card_response)
+
+
+def _installation_change(activity: Any) -> tuple[bool, bool]:
+    """(the app was removed here, the app was added here) by this activity."""
+    action = activity.action or ""
+    removed = activity.type == ActivityTypes.installation_update and action.startswith("remove")
+    added = activity.type == ActivityTypes.installation_update and action.startswith("add")
+    bot_id = activity.recipient.id if activity.recipient else None
+    if activity.type == ActivityTypes.conversation_update and activity.members_removed:
+        removed = any(m.id == bot_id for m in activity.members_removed)
+    if activity.type == ActivityTypes.conversation_update and activity.members_added:
+        added = any(m.id == bot_id for m in activity.members_added)
+    return removed, added
 
 
 def form_invitation() -> dict[str, Any]:

@@ -4,6 +4,12 @@ One module per area; each new area adds its module here so that importing
 `stories.models` registers every table (migrations and tests rely on it).
 """
 
+from stories.models.rights import (
+    ErasedStories,
+    HousekeepingRun,
+    WorkspaceDataPolicy,
+    WorkspaceRemoval,
+)
 from stories.models.tables import (
     AuditEvent,
     ChatConversation,
@@ -45,6 +51,8 @@ __all__ = [
     "Engagement",
     "EngagementKind",
     "EnumString",
+    "ErasedStories",
+    "HousekeepingRun",
     "Member",
     "MemberPreference",
     "Platform",
@@ -61,5 +69,7 @@ __all__ = [
     "StorytellerNotice",
     "UTCDateTime",
     "Workspace",
+    "WorkspaceDataPolicy",
+    "WorkspaceRemoval",
     "sized",
 ]
