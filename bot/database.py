@@ -96,6 +96,8 @@ def _sqlite_pragmas(*, wal: bool, busy_seconds: int = 30) -> Any:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten, not left in free pages: erased and purged text is gone.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_seconds * 1000}")
         cursor.close()
 

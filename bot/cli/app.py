@@ -9,6 +9,7 @@ import typer
 from bot.cli import (
     db,
     departments,
+    members,
     playground,
     prompts,
     secrets,
@@ -35,6 +36,7 @@ app.add_typer(prompts.app, name="prompts")
 app.add_typer(teams.app, name="teams")
 app.add_typer(playground.app, name="playground")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(members.app, name="members")
 workspaces_app = typer.Typer(help="Workspaces: installed, removed, purged.", no_args_is_help=True)
 workspace_data.register(workspaces_app)
 app.add_typer(workspaces_app, name="workspaces")

@@ -7,6 +7,7 @@ One module per area; each new area adds its module here so that importing
 from stories.models.rights import (
     ErasedStories,
     HousekeepingRun,
+    MemberPost,
     WorkspaceDataPolicy,
     WorkspaceRemoval,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "ErasedStories",
     "HousekeepingRun",
     "Member",
+    "MemberPost",
     "MemberPreference",
     "Platform",
     "PromptAnswer",

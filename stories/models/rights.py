@@ -56,3 +56,15 @@ class HousekeepingRun(SQLModel, table=True):
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed: int = 0  # rows deleted
+
+
+class MemberPost(SQLModel, table=True):
+    """A post of the bot's that carries a member's own words (an answer in its prompt's
+    thread), kept so that erasing the member can delete it from the chat too."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="answer", sa_type=sized(20))
+    ref: str = Field(sa_type=sized(400))  # the platform's post reference
+    created_at: datetime = Field(sa_type=UTCDateTime)

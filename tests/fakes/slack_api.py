@@ -376,6 +376,10 @@ class FakeSlackAPI:
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": self._next_ts()}
             case "chat.update":
+                stored = self.messages.get((p.get("channel", ""), p.get("ts", "")))
+                if stored is not None:  # the channel now shows the new text and blocks
+                    stored.pop("blocks", None)
+                    stored.update({k: p[k] for k in ("text", "blocks") if k in p})
                 return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts"), "text": ""}
             case "chat.delete":
                 self.messages.pop((p.get("channel", ""), p.get("ts", "")), None)

@@ -6,7 +6,8 @@ become VARCHAR(1000) (still strings, as slack_sdk declares them).
 
 ``workspaceremoval`` marks a workspace that uninstalled the app and when its data goes;
 ``workspacedatapolicy`` holds a workspace's own retention and erasure choices;
-``housekeepingrun`` is the claim that runs each daily data job once per workspace and day.
+``housekeepingrun`` is the claim that runs each daily data job once per workspace and day;
+``memberpost`` remembers the bot's posts that carry a member's words, for erasure.
 
 Revision ID: 0013
 Revises: 0010
@@ -80,9 +81,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("job", "workspace_id", "day", name="uq_housekeeping_run"),
     )
     op.create_index("ix_housekeepingrun_workspace_id", "housekeepingrun", ["workspace_id"])
+    op.create_table(
+        "memberpost",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "workspace_id",
+            sa.Integer(),
+            sa.ForeignKey("workspace.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "member_id", sa.Integer(), sa.ForeignKey("member.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("ref", sa.String(400), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_memberpost_workspace_id", "memberpost", ["workspace_id"])
+    op.create_index("ix_memberpost_member_id", "memberpost", ["member_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("memberpost")
     op.drop_table("housekeepingrun")
     op.drop_table("workspacedatapolicy")
     op.drop_table("workspaceremoval")
