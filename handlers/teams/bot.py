@@ -24,6 +24,7 @@ from handlers.teams.context import context_of, conversation_key, team_of
 from handlers.teams.deps import TeamsDeps
 from handlers.teams.dialogs import Dialogs
 from handlers.teams.leads import LeadCommands
+from handlers.teams.rights import RightsCommands, is_my_data
 from handlers.teams.skin import TeamsSkin
 from handlers.teams.story_cards import (
     help_card,
@@ -53,6 +54,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self.actions = CardActions(self.skin)
         self.dialogs = Dialogs(self.skin)
         self.leads = LeadCommands(self.skin)
+        self.rights = RightsCommands(self.skin)
 
     @staticmethod
     def _create_invoke_response(body: object = None) -> InvokeResponse:
@@ -136,6 +138,10 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             found = await asyncio.to_thread(browse.pick_random, env=self.core, ctx=ctx)
             card = notice_card(found) if isinstance(found, Notice) else story_reply(found)
             await self.skin.reply(turn, card)
+        elif command.action == MemberAction.MY_DATA:
+            await self.rights.my_data(turn)
+        elif command.action == MemberAction.FORGET_ME:
+            await self.rights.forget_me(turn, command.rest)
         elif command.action == MemberAction.HOME:
             home = await asyncio.to_thread(browse.home, env=self.core, ctx=ctx)
             await self.skin.reply(turn, home_card(home))
@@ -170,6 +176,9 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_teams_file_consent_accept(
         self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
     ) -> None:
+        if is_my_data(file_consent_card_response):
+            await self.rights.accepted(turn_context, file_consent_card_response)
+            return
         await self.leads.export_accepted(turn_context, file_consent_card_response)
 
     async def on_teams_file_consent_decline(
