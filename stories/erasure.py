@@ -18,6 +18,7 @@ from stories import audit
 from stories.clock import Clock
 from stories.models import (
     AuditEvent,
+    ChatConversation,
     Engagement,
     ErasedStories,
     Member,
@@ -92,6 +93,7 @@ def erase_member(*, session: Session, clock: Clock, member: Member) -> Erasure:
             story.captured_by_member_id = None
         session.add(story)
     _scrub_audit(session, workspace_id, member.platform_user_id)
+    _scrub_conversations(session, workspace_id, member.platform_user_id)
     session.delete(member)  # its roster rows, preferences and post records cascade
     audit.record(
         session=session,
@@ -168,3 +170,16 @@ def _scrub_audit(session: Session, workspace_id: int, platform_user_id: str) -> 
         if event.detail.get("member") == platform_user_id:
             event.detail = {**event.detail, "member": ERASED}
             session.add(event)
+
+
+def _scrub_conversations(session: Session, workspace_id: int, platform_user_id: str) -> None:
+    """A saved Teams reference names the person it was saved from: the name goes, the
+    conversation stays reachable (the bot still deletes its own posts there)."""
+    rows = session.exec(
+        select(ChatConversation).where(col(ChatConversation.workspace_id) == workspace_id)
+    )
+    for row in rows:
+        user = row.reference.get("user") or {}
+        if platform_user_id in (user.get("aadObjectId"), user.get("id")):
+            row.reference = {k: v for k, v in row.reference.items() if k != "user"}
+            session.add(row)

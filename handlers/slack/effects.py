@@ -74,6 +74,8 @@ class SlackEffects:
                 await asyncio.to_thread(
                     rights.record_member_post, env=self.core, member_id=effect.member_id, ref=ref
                 )
+        elif isinstance(effect, DeletePost) and effect.ref.startswith("file:"):
+            await client.files_delete(file=effect.ref.removeprefix("file:"))
         elif isinstance(effect, DeletePost):
             channel, _, ts = effect.ref.partition(":")
             await client.chat_delete(channel=channel, ts=ts)

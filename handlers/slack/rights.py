@@ -18,6 +18,7 @@ from stories.conversation.context import ChatContext
 from stories.errors import SightlineError
 
 logger = logging.getLogger(__name__)
+FILE_REF = "file:"  # a post reference naming an uploaded file rather than a message
 
 
 class RightsListeners:
@@ -35,7 +36,7 @@ class RightsListeners:
             return
         try:
             opened = await client.conversations_open(users=ctx.user)
-            await client.files_upload_v2(
+            uploaded = await client.files_upload_v2(
                 channel=opened["channel"]["id"],
                 file_uploads=[{"content": mine.content, "filename": mine.file_name}],
                 initial_comment=mine.comment,
@@ -45,6 +46,14 @@ class RightsListeners:
             await self.skin.warn(respond, exc)
             return
         await respond(response_type="ephemeral", text=fallback(mine.text))
+        for file in uploaded.get("files") or []:  # their data stays in their DM: remembered
+            await asyncio.to_thread(
+                rights.record_reply,
+                env=self.skin.core,
+                ctx=ctx,
+                ref=f"{FILE_REF}{file['id']}",
+                kind="file",
+            )
 
     async def forget_me(
         self, ctx: ChatContext, client: AsyncWebClient, respond: AsyncRespond, rest: str

@@ -125,7 +125,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             outcome = await asyncio.to_thread(
                 capture.capture, env=self.core, ctx=ctx, request=request
             )
-            await self.skin.reply(turn, story_reply(outcome.reply))
+            await self.rights.reply_with_words(turn, story_reply(outcome.reply))
             await self.skin.effects.apply(outcome.effects)
         elif command.action == MemberAction.FORM:
             await self.skin.reply(turn, form_invitation())

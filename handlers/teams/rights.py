@@ -15,6 +15,8 @@ from botbuilder.schema.teams import FileConsentCard, FileConsentCardResponse
 
 from handlers.teams import insights
 from handlers.teams.context import context_of
+from handlers.teams.effects import post_ref
+from handlers.teams.sender import card_activity
 from handlers.teams.skin import TeamsSkin
 from handlers.teams.story_cards import notice_card, warning_card
 from stories.conversation import lead_texts, places, rights, texts
@@ -90,6 +92,20 @@ class RightsCommands:
             return
         await self.skin.reply(turn, notice_card(outcome.reply))
         await self.skin.effects.apply(outcome.effects)
+
+    async def reply_with_words(self, turn: TurnContext, card: dict[str, Any]) -> None:
+        """A reply that shows the asker's own story: it stays in the chat, so it is
+        remembered for their erasure."""
+        sent = await turn.send_activity(card_activity(card))
+        if sent is None or not sent.id:
+            return
+        ref = post_ref(turn.activity.conversation.id, sent.id)
+        try:
+            await asyncio.to_thread(
+                rights.record_reply, env=self.skin.core, ctx=context_of(turn), ref=ref, kind="reply"
+            )
+        except SightlineError:
+            logger.warning("a story reply could not be remembered for erasure")
 
 
 def _offer(name: str, content: bytes, comment: str) -> Activity:

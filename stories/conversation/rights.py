@@ -108,3 +108,20 @@ def record_member_post(*, env: CoreEnv, member_id: int, ref: str) -> None:
             )
         )
         session.commit()
+
+
+def record_reply(*, env: CoreEnv, ctx: ChatContext, ref: str, kind: str) -> None:
+    """Remember a reply of the bot's that stays in the chat and carries the asker's words
+    (a story card in Teams, their my-data file in Slack), so erasing them removes it too."""
+    with env.sessions() as session:
+        actor = resolve_actor(session, env.clock, ctx)
+        session.add(
+            MemberPost(
+                workspace_id=actor.workspace_id,
+                member_id=actor.member_id,
+                kind=kind,
+                ref=ref,
+                created_at=env.clock.now(),
+            )
+        )
+        session.commit()

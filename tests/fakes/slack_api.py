@@ -427,6 +427,9 @@ class FakeSlackAPI:
                 return {"ok": True, "user": self.users[user]}
             case "usergroups.users.list":
                 return {"ok": True, "users": []}
+            case "files.delete":
+                self.files.pop(str(p.get("file", "")), None)
+                return {"ok": True}
             case "files.getUploadURLExternal":
                 file_id = f"F{next(self._ts):08d}"
                 self.files[file_id] = {

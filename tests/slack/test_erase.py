@@ -75,6 +75,9 @@ async def _story_world(slack: SlackHarness, session: Session) -> int:
     await _answered(slack, BOB, outcome.delivery_id, BOB_ANSWER)
     await _eventually(lambda: any(c == f"D{ADA}" for c, _ in slack.fake.messages))
     await _answered(slack, ADA, outcome.delivery_id, ADA_ANSWER)
+    await _tell(slack, "my-data", channel="C0PUBLIC1", key="mine")  # her file, in her DM
+    await slack.platform.listeners.drain()
+    assert [f["channel"] for f in slack.fake.files.values()] == [f"D{ADA}"]
     return workspace.id or 0
 
 
@@ -88,7 +91,8 @@ def _story_post(session: Session) -> str | None:
 def _shown_in_slack(slack: SlackHarness) -> str:
     """Everything Slack's channels and direct messages show now (ephemeral replies, seen
     once by the person who asked, are not kept by Slack)."""
-    return json.dumps(list(slack.fake.messages.values()), ensure_ascii=False)
+    files = [f["content"].decode("utf-8", "replace") for f in slack.fake.files.values()]
+    return json.dumps([list(slack.fake.messages.values()), files], ensure_ascii=False)
 
 
 async def _erase(database_url: str, slack: SlackHarness, monkeypatch: Any) -> dict[str, Any]:
@@ -132,7 +136,7 @@ async def test_erase_leaves_nothing_of_the_member_in_the_database_or_in_slack(
         "answers": 1,
         "engagement": 0,
         "not_relevant_marks": 0,
-        "chat_posts_changed": 4,  # story post, prompt card, Ada's answer, the DM to Ada
+        "chat_posts_changed": 5,  # story post, prompt card, her answer, the DM to her, her file
         "chat_posts_left": 0,
     }
     shown = _shown_in_slack(slack)
