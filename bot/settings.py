@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: int = Field(default=10, ge=1, le=600)
     database_statement_timeout_seconds: int = Field(default=30, ge=0, le=86_400)  # 0: none
     log_sdk_debug: bool = False  # let slack_sdk, botbuilder… log below INFO (may show tokens)
+    # Days stories, answers and engagement are kept (None: until deleted); per workspace too.
+    retention_days: int | None = Field(default=None, ge=1, le=36_500)
     data_jobs_enabled: bool = True  # run retention and the purge of removed workspaces hourly
     # Days an uninstalled workspace's data is kept before it is deleted (reinstalling keeps it).
     workspace_removal_grace_days: int = Field(default=30, ge=0, le=3650)

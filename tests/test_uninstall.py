@@ -156,17 +156,17 @@ async def test_data_is_purged_after_the_grace_period_and_only_then(
     jobs = DataJobs(runtime, "test")
 
     clock.advance(days=29)
-    assert await jobs.run_once() == {"purge": 0}
+    assert await jobs.run_once() == {"purge": 0, "retention": 0}
     assert _count(session, Story, ws_id) == 1
 
     clock.advance(days=1, seconds=1)
-    assert await jobs.run_once() == {"purge": 1}
+    assert await jobs.run_once() == {"purge": 1, "retention": 0}
     session.expire_all()
     assert session.get(Workspace, ws_id) is None
     for model in (Story, Member, Engagement, AuditEvent, WorkspaceRemoval):
         assert _count(session, model, ws_id) == 0, model.__name__
     assert [s.external_id for s in list_states(session=session)] == ["T2"]
-    assert await jobs.run_once() == {"purge": 0}  # nothing left to do, on any replica
+    assert await jobs.run_once() == {"purge": 0, "retention": 0}  # nothing left, anywhere
 
 
 async def test_installing_again_cancels_the_purge(
@@ -179,7 +179,7 @@ async def test_installing_again_cancels_the_purge(
     _remove(session, clock)
     assert mark_installed(session=session, clock=clock, platform=Platform.SLACK, external_id="T1")
     clock.advance(days=60)
-    assert await DataJobs(runtime, "test").run_once() == {"purge": 0}
+    assert await DataJobs(runtime, "test").run_once() == {"purge": 0, "retention": 0}
     _tell(core, "Stories are stored again once the app is back.")
     session.expire_all()
     assert len(session.exec(select(Story)).all()) == 2

@@ -20,6 +20,8 @@ from stories.installs import (
     mark_installed,
     purge_workspace,
 )
+from stories.models import ErasedStories
+from stories.retention import set_policy
 
 WorkspaceArg = Annotated[str, typer.Argument(help="Workspace id, external id or name.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -109,8 +111,59 @@ def reactivate(workspace: WorkspaceArg) -> None:
     console.print(f"{found.name} is active{' again' if was else ' (it was not removed)'}.")
 
 
+def data_policy(
+    workspace: WorkspaceArg,
+    retention_days: Annotated[
+        int | None,
+        typer.Option("--retention-days", min=1, help="Delete stories, answers, engagement older."),
+    ] = None,
+    installation_default: Annotated[
+        bool,
+        typer.Option("--installation-retention", help="Use SIGHTLINE_RETENTION_DAYS again."),
+    ] = False,
+    erased_stories: Annotated[
+        ErasedStories | None,
+        typer.Option("--erased-stories", help="What erasing a member does to their stories."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or change a workspace's own data choices: retention and erasure."""
+    runtime = STATE.runtime
+    with STATE.session() as session:
+        found = workspace_for(session, workspace)
+        policy = set_policy(
+            session=session,
+            clock=runtime.clock,
+            workspace_id=found.id or 0,
+            retention_days=retention_days,
+            installation_retention=installation_default,
+            erased_stories=erased_stories,
+        )
+    effective = policy.retention_days or runtime.settings.retention_days
+    record = {
+        "workspace": found.name,
+        "retention_days": policy.retention_days,
+        "effective_retention_days": effective,
+        "erased_stories": policy.erased_stories.value,
+    }
+    if as_json:
+        print_json({"policy": record})
+        return
+    kept = f"{effective} days" if effective else "until deleted"
+    erasing = (
+        "deletes their stories"
+        if policy.erased_stories == ErasedStories.DELETE
+        else "keeps their shared stories without their name"
+    )
+    console.print(
+        f"{found.name}: stories, answers and engagement are kept {kept}; "
+        f"erasing a member {erasing}."
+    )
+
+
 def register(group: typer.Typer) -> None:
     """Add these commands to a `workspaces` command group."""
     group.command("list")(list_command)
     group.command("purge")(purge)
     group.command("reactivate")(reactivate)
+    group.command("data-policy")(data_policy)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.runtime import Runtime
 from bot.scheduler.purge_removed import purge_removed
+from bot.scheduler.retention import apply_retention
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -36,7 +37,10 @@ class DataJobs:
 
     def __post_init__(self) -> None:
         if not self.jobs:
-            self.jobs = {"purge": lambda runtime, _instance: purge_removed(runtime)}
+            self.jobs = {
+                "purge": lambda runtime, _instance: purge_removed(runtime),
+                "retention": apply_retention,
+            }
 
     async def run_once(self) -> dict[str, int]:
         """Each job once; a failing job is logged and does not stop the others."""
