@@ -58,14 +58,17 @@ def _adapter(settings: Settings) -> tuple[CloudAdapter, str]:
 ANONYMOUS_CHANNELS = frozenset({"msteams", "emulator"})
 
 
-async def _foreign_channel(request: web.Request) -> web.Response | None:
-    """In anonymous mode, refuse what is not a Teams or Emulator activity (None: accept)."""
+async def _refused(request: web.Request, *, anonymous: bool) -> web.Response | None:
+    """A body that is not a JSON activity (400), or in anonymous mode one from another
+    channel than Teams or the Emulator (403); None: hand it to botbuilder."""
     try:
         body = await request.json()  # aiohttp keeps the body: botbuilder reads it again
     except ValueError:
         return web.json_response({"error": "the body is not a JSON activity"}, status=400)
-    channel = body.get("channelId") if isinstance(body, dict) else None
-    if channel not in ANONYMOUS_CHANNELS:
+    if not isinstance(body, dict):
+        return web.json_response({"error": "the body is not a JSON activity"}, status=400)
+    channel = body.get("channelId")
+    if anonymous and channel not in ANONYMOUS_CHANNELS:
         logger.warning("Teams (anonymous mode) refused an activity from channel %r", channel)
         return web.json_response({"error": "channel not accepted"}, status=403)
     return None
@@ -132,7 +135,7 @@ class TeamsPlatform:
         auth_required = bool(app_id)
 
         async def messages(request: web.Request) -> web.StreamResponse:
-            if not auth_required and (refused := await _foreign_channel(request)) is not None:
+            if (refused := await _refused(request, anonymous=not auth_required)) is not None:
                 return refused
             header = request.headers.get("Authorization", "")
             if auth_required and not header.startswith("Bearer "):
@@ -144,13 +147,17 @@ class TeamsPlatform:
             except web.HTTPException as exc:
                 if exc.status in (401, 403, 415):
                     raise
+                if exc.status < 500 and not turn.started:  # botbuilder refused the activity
+                    logger.warning("Teams request refused by botbuilder: %s", exc.reason)
+                    return web.json_response({"error": exc.reason}, status=exc.status)
                 logger.exception("Teams request failed")
                 return web.json_response({"error": texts.SORRY}, status=200)
-            except Exception:
+            except Exception as exc:
                 if auth_required and not turn.started:
-                    # Malformed, expired or foreign tokens surface as jwt/ValueError/KeyError
-                    # before the turn starts; the SDK would answer 500.
-                    logger.warning("Teams request rejected: invalid token", exc_info=True)
+                    # Malformed, expired or foreign tokens (or an activity botbuilder cannot
+                    # read) surface as jwt/ValueError/KeyError before the turn starts; the SDK
+                    # would answer 500. Nobody authenticated it: the reason, no traceback.
+                    logger.warning("Teams request rejected (%s): %s", type(exc).__name__, exc)
                     return web.json_response({"error": "unauthorized"}, status=401)
                 logger.exception("Teams request failed")  # never 500: the connector retries
                 return web.json_response({"error": texts.SORRY}, status=200)

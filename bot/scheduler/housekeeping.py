@@ -1,7 +1,7 @@
 """The data jobs (README "Privacy and data"), started and stopped with the server.
 
-Every hour, and once at start: purge workspaces removed past their grace period
-(``purge_removed``) and apply retention (``retention``). Each job claims its work per
+Every hour, the first time five minutes after start: purge workspaces removed past their
+grace period (``purge_removed``) and apply retention (``retention``). Each job claims its work per
 workspace and UTC day, or is idempotent, so replicas sharing a database do it once.
 APScheduler is imported only when the jobs start.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.runtime import Runtime
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Job = Callable[[Runtime, str], Awaitable[int]]
+FIRST_RUN_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -62,7 +63,9 @@ class DataJobs:
                 self.run_once,
                 IntervalTrigger(hours=1),
                 id="data-jobs",
-                next_run_time=datetime.now(UTC),
+                # Not at once: a server that restarts does not need it, and the start of a
+                # process is busy enough (migrations, the first prompt sweep).
+                next_run_time=datetime.now(UTC) + FIRST_RUN_AFTER,
                 max_instances=1,
                 coalesce=True,
             )

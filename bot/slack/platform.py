@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +21,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.runtime import Runtime
 from bot.settings import slack_mode
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_settings
+from bot.slack.shape import well_formed
 from bot.slack.transport import (
     EventDeduplicator,
     build_web_client,
@@ -140,6 +143,8 @@ class SlackPlatform:
         self.app = parts.app
         self.listeners = listeners
         self.socket_handler: AsyncSocketModeHandler | None = None
+        secret = runtime.settings.slack_signing_secret  # None: Socket Mode only, no HTTP
+        self.verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
 
     @property
     def mode(self) -> str:
@@ -165,14 +170,13 @@ class SlackPlatform:
         )
 
     async def handle_events(self, request: web.Request) -> web.Response:
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not timestamp.isdigit():
-            # bolt's verifier would raise on int() and answer 500; this is simply unsigned.
-            return web.json_response({"error": "invalid request"}, status=401)
+        read = await self._signed_request(request)
+        if isinstance(read, web.Response):
+            return read
         answered = asyncio.Event()
         ANSWER_READY.set(answered)  # this handler's own context: one event per request
         try:
-            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+            bolt_response = await self.app.async_dispatch(read)
         except Exception:  # Slack must never see a 500: log it, answer politely
             logger.exception("Slack request failed")
             return web.json_response({"response_type": "ephemeral", "text": texts.SORRY})
@@ -181,6 +185,38 @@ class SlackPlatform:
         if bolt_response.status >= 500:
             return web.json_response({"response_type": "ephemeral", "text": texts.SORRY})
         return await to_aiohttp_response(bolt_response)
+
+    async def _signed_request(self, request: web.Request) -> AsyncBoltRequest | web.Response:
+        """The request for bolt, once it is known to come from Slack; else a 4xx to answer.
+
+        Checked before bolt parses the body: bolt's parser raises on a body that is not
+        UTF-8 or not the JSON it says, which would reach the log as a traceback for what is
+        simply a request nobody signed.
+        """
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        raw = await request.read()
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"error": "invalid request"}, status=400)
+        verifier = self.verifier
+        assert verifier is not None  # the route exists only with a signing secret
+        if not timestamp.isdigit() or not verifier.is_valid(
+            body=body, timestamp=timestamp, signature=signature
+        ):
+            return web.json_response({"error": "invalid request"}, status=401)
+        headers: dict[str, str | Sequence[str]] = {
+            name: request.headers.getall(name) for name in request.headers
+        }
+        try:
+            read = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            read = None  # signed, yet not the JSON or form its content type says
+        if read is None or not well_formed(read.body):
+            logger.warning("Slack sent a signed request Sightline cannot read; answered 400")
+            return web.json_response({"error": "unreadable request"}, status=400)
+        return read
 
     async def handle_install(self, request: web.Request) -> web.Response:
         flow = self.app.oauth_flow
