@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     log_sdk_debug: bool = False  # let slack_sdk, botbuilder… log below INFO (may show tokens)
     # Days stories, answers and engagement are kept (None: until deleted); per workspace too.
     retention_days: int | None = Field(default=None, ge=1, le=36_500)
+    # A Slack request acknowledged and not finished this long ago is replayed (durable inbox).
+    inbox_stale_seconds: float = Field(default=30.0, gt=0, le=3600)
     data_jobs_enabled: bool = True  # run retention and the purge of removed workspaces hourly
     # Days an uninstalled workspace's data is kept before it is deleted (reinstalling keeps it).
     workspace_removal_grace_days: int = Field(default=30, ge=0, le=3650)

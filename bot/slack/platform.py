@@ -25,7 +25,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.runtime import Runtime
+from bot.scheduler.config import default_instance_name
 from bot.settings import slack_mode
+from bot.slack.inbox import SlackInbox
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_settings
 from bot.slack.shape import well_formed
 from bot.slack.transport import (
@@ -143,6 +145,8 @@ class SlackPlatform:
         self.app = parts.app
         self.listeners = listeners
         self.socket_handler: AsyncSocketModeHandler | None = None
+        instance = runtime.settings.scheduler_instance or default_instance_name()
+        self.inbox = SlackInbox(runtime, parts.app, instance)
         secret = runtime.settings.slack_signing_secret  # None: Socket Mode only, no HTTP
         self.verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
 
@@ -154,6 +158,8 @@ class SlackPlatform:
         if self.runtime.settings.slack_signing_secret is not None:
             # Without a signing secret nothing could be verified: Socket Mode only.
             app.router.add_post(EVENTS_PATH, self.handle_events)
+            app.on_startup.append(self._start_inbox)
+            app.on_cleanup.append(self._stop_inbox)
         if self.app.oauth_flow is not None:
             app.router.add_get(INSTALL_PATH, self.handle_install)
             app.router.add_get(REDIRECT_PATH, self.handle_oauth_redirect)
@@ -173,8 +179,14 @@ class SlackPlatform:
         read = await self._signed_request(request)
         if isinstance(read, web.Response):
             return read
+        # Recorded before bolt acknowledges it: a process killed after the ack leaves the
+        # row for any replica to replay, and a retry or a second replica finds it.
+        work = await self.inbox.accept(read, read.raw_body, dict(request.headers))
+        if work is None:
+            return web.Response(status=200)  # seen before: already being done, or done
         answered = asyncio.Event()
         ANSWER_READY.set(answered)  # this handler's own context: one event per request
+        bolt_response = None
         try:
             bolt_response = await self.app.async_dispatch(read)
         except Exception:  # Slack must never see a 500: log it, answer politely
@@ -182,6 +194,7 @@ class SlackPlatform:
             return web.json_response({"response_type": "ephemeral", "text": texts.SORRY})
         finally:
             answered.set()  # listeners' work after their ack may start now
+            self.inbox.settle(work, bolt_response.status if bolt_response else 500)
         if bolt_response.status >= 500:
             return web.json_response({"response_type": "ephemeral", "text": texts.SORRY})
         return await to_aiohttp_response(bolt_response)
@@ -229,6 +242,12 @@ class SlackPlatform:
         flow = self.app.oauth_flow
         assert flow is not None
         return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    async def _start_inbox(self, _app: web.Application) -> None:
+        await self.inbox.start()  # replays what a dead process left, then keeps watching
+
+    async def _stop_inbox(self, _app: web.Application) -> None:
+        await self.inbox.stop()
 
     async def _open_http_session(self, _app: web.Application) -> None:
         # One pooled session for every Web API call: without it slack_sdk opens (and, over

@@ -100,6 +100,9 @@ def client_lookup(runtime: Runtime, single: AsyncWebClient | None = None) -> Cli
     return installed_client
 
 
+REPLAY = "sightline_replay"  # set in a replayed request's context by bot/slack/inbox.py
+
+
 class EventDeduplicator:
     """Drop Events API deliveries this process has already seen (retries, repeats).
 
@@ -117,6 +120,8 @@ class EventDeduplicator:
         next: Callable[[], Awaitable[BoltResponse | None]],
     ) -> BoltResponse | None:
         body = req.body
+        if req.context.get(REPLAY):  # the durable inbox replaying what a dead process left
+            return await next()
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str):
             if event_id in self.seen:

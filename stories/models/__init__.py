@@ -4,6 +4,7 @@ One module per area; each new area adds its module here so that importing
 `stories.models` registers every table (migrations and tests rely on it).
 """
 
+from stories.models.inbox import InboxItem
 from stories.models.rights import (
     ErasedStories,
     HousekeepingRun,
@@ -54,6 +55,7 @@ __all__ = [
     "EnumString",
     "ErasedStories",
     "HousekeepingRun",
+    "InboxItem",
     "Member",
     "MemberPost",
     "MemberPreference",

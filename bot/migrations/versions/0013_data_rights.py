@@ -7,7 +7,8 @@ become VARCHAR(1000) (still strings, as slack_sdk declares them).
 ``workspaceremoval`` marks a workspace that uninstalled the app and when its data goes;
 ``workspacedatapolicy`` holds a workspace's own retention and erasure choices;
 ``housekeepingrun`` is the claim that runs each daily data job once per workspace and day;
-``memberpost`` remembers the bot's posts that carry a member's words, for erasure.
+``memberpost`` remembers the bot's posts that carry a member's words, for erasure;
+``inboxitem`` records a Slack request before it is acknowledged, until its work is done.
 
 Revision ID: 0013
 Revises: 0010
@@ -99,9 +100,25 @@ def upgrade() -> None:
     )
     op.create_index("ix_memberpost_workspace_id", "memberpost", ["workspace_id"])
     op.create_index("ix_memberpost_member_id", "memberpost", ["member_id"])
+    op.create_table(
+        "inboxitem",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("platform", sa.String(16), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_by", sa.String(120), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True)),
+        sa.UniqueConstraint("platform", "key", name="uq_inbox_key"),
+    )
+    op.create_index("ix_inboxitem_claimed_at", "inboxitem", ["claimed_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("inboxitem")
     op.drop_table("memberpost")
     op.drop_table("housekeepingrun")
     op.drop_table("workspacedatapolicy")
