@@ -6,7 +6,9 @@ the work is done, and its raw body is then cleared. A row that is never finished
 process was killed after the acknowledgement) is claimed again by any replica after
 ``stale`` and replayed; a request seen twice (a platform retry, another replica) is
 recognised by its key. The raw body holds unredacted text, so it is kept only until the
-work is done, and a request that fails ``MAX_ATTEMPTS`` times is dropped, not kept.
+work is done, and a request tried ``MAX_ATTEMPTS`` times and still unfinished after
+``GIVE_UP_AFTER`` is dropped, not kept (a replay interrupted by another kill is no reason to
+give up, so the attempts alone never are).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from stories.clock import Clock
 from stories.models import InboxItem
 
 MAX_ATTEMPTS = 5
+GIVE_UP_AFTER = timedelta(hours=1)  # and only once this old: a kill mid-replay is no failure
 DONE_KEPT = timedelta(days=1)  # finished keys are remembered this long, to spot retries
 
 
@@ -84,7 +87,7 @@ def claim_stale(
 
     Each row is claimed by a conditional update (on the claim time it was read with), so of
     two replicas looking at once only one replays it. A request tried ``MAX_ATTEMPTS``
-    times is given up: finished without its body.
+    times and older than ``GIVE_UP_AFTER`` is given up: finished without its body.
     """
     now = clock.now()
     rows = session.exec(
@@ -96,7 +99,7 @@ def claim_stale(
     ).all()
     claimed = []
     for row in rows:
-        if row.attempts >= MAX_ATTEMPTS:
+        if row.attempts >= MAX_ATTEMPTS and row.received_at < now - GIVE_UP_AFTER:
             finish(session=session, clock=clock, platform=platform, key=row.key)
             continue
         won = session.execute(
