@@ -15,11 +15,13 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from sqlmodel import Session
 
 from bot.runtime import Runtime
 from bot.slack.transport import REPLAY
@@ -54,6 +56,7 @@ class SlackInbox:
         self._task: asyncio.Task[None] | None = None
         self._checks: set[asyncio.Task[None]] = set()
         self._forgotten_at: datetime | None = None
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-inbox")
 
     async def accept(
         self, read: AsyncBoltRequest, body: str, headers: dict[str, Any]
@@ -75,7 +78,9 @@ class SlackInbox:
         return work
 
     async def _record(self, key: str, body: str, kept: dict[str, Any]) -> bool:
-        return await self.runtime.run(
+        # Its own thread: the acknowledgement must not queue behind listeners' work in the
+        # shared worker pool (that queue, not the write, was the cost; BENCHMARKS.md).
+        return await self._on_ack_thread(
             lambda session: receive(
                 session=session,
                 clock=self.runtime.clock,
@@ -107,6 +112,14 @@ class SlackInbox:
         task = asyncio.create_task(check())
         self._checks.add(task)
         task.add_done_callback(self._checks.discard)
+
+    async def _on_ack_thread(self, work: Callable[[Session], bool]) -> bool:
+        def in_thread() -> bool:
+            with self.runtime.session() as session:
+                return work(session)
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, in_thread)
 
     def _finisher(self, key: str) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
@@ -157,6 +170,7 @@ class SlackInbox:
         self._task = asyncio.create_task(self._repeat())
 
     async def stop(self) -> None:
+        self._executor.shutdown(wait=False)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
