@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         "which",
         nargs="?",
         default="all",
-        choices=["all", "capture", "search", "slack", "prompts", "summary"],
+        choices=["all", "capture", "search", "slack", "prompts", "summary", "inbox"],
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--stories", type=int, default=1_000_000, help="search corpus size")
@@ -290,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rebuild", action="store_true", help="build the summary data set again, even if kept"
     )
+    parser.add_argument("--kills", type=int, default=100, help="inbox: SIGKILL rounds")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
 
@@ -334,6 +335,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         report()
+    if args.which in ("all", "inbox"):
+        from bench.inbox_kills import report as inbox_report
+
+        print()
+        for backend in backends:
+            with database_url(backend) as url:
+                inbox_report({backend: url}, args.kills, header=backend == backends[0])
     return 0
 
 

@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 
 from bot.delivery import PromptSender
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler import PromptScheduler
+from bot.scheduler import PromptScheduler, default_instance_name
+from bot.scheduler.housekeeping import DataJobs
 from bot.server import Platform, build_web_app
 from bot.settings import Settings, slack_mode, teams_configured
 from stories.clock import Clock
@@ -47,6 +48,8 @@ class Sightline:
         """The HTTP server with every platform's endpoints; the prompt scheduler starts and
         stops with it unless prompts are switched off."""
         app = build_web_app(self.runtime, platforms=self.platforms)
+        if self.runtime.settings.data_jobs_enabled:
+            self.data_jobs().attach(app)
         if self.scheduler is None:
             logger.info("No platform can send prompts yet: the prompt scheduler is not started.")
         elif not self.runtime.settings.prompts_enabled:
@@ -54,6 +57,11 @@ class Sightline:
         else:
             self.scheduler.attach(app)
         return app
+
+    def data_jobs(self) -> DataJobs:
+        """Retention and the purge of removed workspaces (bot/scheduler/housekeeping.py)."""
+        settings = self.runtime.settings
+        return DataJobs(self.runtime, settings.scheduler_instance or default_instance_name())
 
 
 def build_core(runtime: Runtime) -> CoreEnv:
@@ -85,6 +93,7 @@ def build_core(runtime: Runtime) -> CoreEnv:
             leads_channels=leads_channels,
             cx_leads=leads,
             default_timezone=settings.default_timezone,
+            removal_grace_days=settings.workspace_removal_grace_days,
         ),
         on_capture=runtime.metrics.capture_observed,
     )

@@ -23,16 +23,33 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+CONNECT_TIMEOUT_SECONDS = 10
+STATEMENT_TIMEOUT_SECONDS = 30
+
+
+def create_db_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    connect_timeout: int = CONNECT_TIMEOUT_SECONDS,
+    statement_timeout: int = STATEMENT_TIMEOUT_SECONDS,
+) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Statement parameters never reach logs or exception messages (``hide_parameters``): they
+    hold story text, answers and tokens.
 
     Args:
         url: SQLAlchemy URL. A SQLite file's folder is created on first use.
         echo: log SQL statements.
+        connect_timeout: seconds to wait for a PostgreSQL connection (and for a pooled
+            connection to come free).
+        statement_timeout: PostgreSQL ``statement_timeout`` in seconds (0: none); on SQLite,
+            how long a statement waits for another writer's lock.
     """
     url = normalise_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
@@ -40,23 +57,48 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             kwargs["poolclass"] = StaticPool
         else:
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        busy = statement_timeout or 30
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy}
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas(wal=not in_memory))
+        event.listen(engine, "connect", _sqlite_pragmas(wal=not in_memory, busy_seconds=busy))
         event.listen(engine, "begin", _begin)
         return engine
     kwargs["pool_pre_ping"] = True
-    return create_engine(url, **kwargs)
+    kwargs["pool_timeout"] = connect_timeout
+    kwargs["connect_args"] = {
+        "connect_timeout": connect_timeout,
+        "options": f"-c statement_timeout={statement_timeout * 1000}",
+    }
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _without_row_details)
+    return engine
 
 
-def _sqlite_pragmas(*, wal: bool) -> Any:
+def _without_row_details(context: Any) -> None:
+    """Drop PostgreSQL's DETAIL line from errors: "Failing row contains (…)" and "Key (…)=(…)"
+    quote the row's values (story text, user ids), which hide_parameters cannot reach."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if not primary or not getattr(diag, "message_detail", None):
+        return
+    original.args = (primary,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args:
+        kind = f"({type(original).__module__}.{type(original).__name__})"
+        wrapped.args = (f"{kind} {primary}", *wrapped.args[1:])
+
+
+def _sqlite_pragmas(*, wal: bool, busy_seconds: int = 30) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows are overwritten, not left in free pages: erased and purged text is gone.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_seconds * 1000}")
         cursor.close()
 
     return on_connect

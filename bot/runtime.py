@@ -53,7 +53,12 @@ def build_runtime(
     """Build the shared services; tests pass their own engine and clock."""
     return Runtime(
         settings=settings,
-        engine=engine or create_db_engine(settings.database_url),
+        engine=engine
+        or create_db_engine(
+            settings.database_url,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            statement_timeout=settings.database_statement_timeout_seconds,
+        ),
         clock=clock or SystemClock(),
         redactor=Redactor(
             default_region=settings.phone_region,

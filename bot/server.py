@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -17,6 +18,7 @@ from bot.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
+READY_TIMEOUT_SECONDS = 5.0  # /readyz gives up on the database after this long
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -35,6 +37,7 @@ def build_web_app(runtime: Runtime, *, platforms: Sequence[Platform] = ()) -> we
     app = web.Application(middlewares=[_metrics_middleware])
     app[RUNTIME_KEY] = runtime
     app.router.add_get("/healthz", handle_healthz)
+    app.router.add_get("/readyz", handle_readyz)
     app.router.add_get("/metrics", handle_metrics)
     for platform in platforms:
         platform.attach(app)
@@ -78,7 +81,12 @@ async def _metrics_middleware(request: web.Request, handler: Handler) -> web.Str
 
 
 async def handle_healthz(request: web.Request) -> web.Response:
-    """Liveness and readiness: 200 when the database answers, 503 when it does not."""
+    """Liveness: the process answers. Never touches the database, so it cannot hang on it."""
+    return web.json_response({"status": "ok", "version": version("sightline")})
+
+
+async def handle_readyz(request: web.Request) -> web.Response:
+    """Readiness: 200 when the database answers within READY_TIMEOUT_SECONDS, else 503."""
     runtime = request.app[RUNTIME_KEY]
 
     def ping() -> None:
@@ -87,9 +95,14 @@ async def handle_healthz(request: web.Request) -> web.Response:
 
     body = {"status": "ok", "version": version("sightline"), "database": "ok"}
     try:
-        await runtime.run(lambda _session: ping())
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await asyncio.to_thread(ping)
+    except TimeoutError:
+        logger.warning("readiness: the database did not answer within %ss", READY_TIMEOUT_SECONDS)
+        body.update(status="unavailable", database="timeout")
+        return web.json_response(body, status=503)
     except Exception:  # any database failure means "not ready", whatever its type
-        logger.exception("health check: database unreachable")
+        logger.exception("readiness: database unreachable")
         body.update(status="unavailable", database="unreachable")
         return web.json_response(body, status=503)
     return web.json_response(body)

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.secret_box import parse_keys
 from stories.schedule import WEEKDAYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +126,20 @@ class Settings(BaseSettings):
     digest_timezone: str | None = None  # IANA; default: SIGHTLINE_DEFAULT_TIMEZONE
     digest_period_days: int = Field(default=7, ge=1, le=366)
 
+    # Data protection (README "Privacy and data").
+    database_connect_timeout_seconds: int = Field(default=10, ge=1, le=600)
+    database_statement_timeout_seconds: int = Field(default=30, ge=0, le=86_400)  # 0: none
+    log_sdk_debug: bool = False  # let slack_sdk, botbuilder… log below INFO (may show tokens)
+    # Days stories, answers and engagement are kept (None: until deleted); per workspace too.
+    retention_days: int | None = Field(default=None, ge=1, le=36_500)
+    # A Slack request acknowledged and not finished this long ago is replayed (durable inbox).
+    inbox_stale_seconds: float = Field(default=30.0, gt=0, le=3600)
+    data_jobs_enabled: bool = True  # run retention and the purge of removed workspaces hourly
+    # Days an uninstalled workspace's data is kept before it is deleted (reinstalling keeps it).
+    workspace_removal_grace_days: int = Field(default=30, ge=0, le=3650)
+    # Fernet keys, newest first, comma-separated: Slack OAuth tokens are encrypted with it.
+    secret_key: SecretStr | None = Field(default=None, repr=False)
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -159,6 +174,13 @@ class Settings(BaseSettings):
     def _chart_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("use at least 16 random characters (32 or more is better)")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())
         return value
 
     @field_validator("digest_days")

@@ -54,6 +54,27 @@ def _adapter(settings: Settings) -> tuple[CloudAdapter, str]:
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config)), config.APP_ID
 
 
+# Anonymous mode exists for Microsoft's local clients (Agents Playground, the Emulator): it
+# takes activities from them only, never a Slack-, Direct Line- or web-chat-shaped one.
+ANONYMOUS_CHANNELS = frozenset({"msteams", "emulator"})
+
+
+async def _refused(request: web.Request, *, anonymous: bool) -> web.Response | None:
+    """A body that is not a JSON activity (400), or in anonymous mode one from another
+    channel than Teams or the Emulator (403); None: hand it to botbuilder."""
+    try:
+        body = await request.json()  # aiohttp keeps the body: botbuilder reads it again
+    except ValueError:
+        return web.json_response({"error": "the body is not a JSON activity"}, status=400)
+    if not isinstance(body, dict):
+        return web.json_response({"error": "the body is not a JSON activity"}, status=400)
+    channel = body.get("channelId")
+    if anonymous and channel not in ANONYMOUS_CHANNELS:
+        logger.warning("Teams (anonymous mode) refused an activity from channel %r", channel)
+        return web.json_response({"error": "channel not accepted"}, status=403)
+    return None
+
+
 class _TrackedTurn:
     """Wraps the bot to know whether an error came before the turn (auth) or inside it."""
 
@@ -118,6 +139,8 @@ class TeamsPlatform:
         auth_required = bool(app_id)
 
         async def messages(request: web.Request) -> web.StreamResponse:
+            if (refused := await _refused(request, anonymous=not auth_required)) is not None:
+                return refused
             header = request.headers.get("Authorization", "")
             if auth_required and not header.startswith("Bearer "):
                 # botbuilder 4.17.1 lets an absent header ("" is not None) through to the bot.
@@ -128,13 +151,17 @@ class TeamsPlatform:
             except web.HTTPException as exc:
                 if exc.status in (401, 403, 415):
                     raise
+                if exc.status < 500 and not turn.started:  # botbuilder refused the activity
+                    logger.warning("Teams request refused by botbuilder: %s", exc.reason)
+                    return web.json_response({"error": exc.reason}, status=exc.status)
                 logger.exception("Teams request failed")
                 return web.json_response({"error": texts.SORRY}, status=200)
-            except Exception:
+            except Exception as exc:
                 if auth_required and not turn.started:
-                    # Malformed, expired or foreign tokens surface as jwt/ValueError/KeyError
-                    # before the turn starts; the SDK would answer 500.
-                    logger.warning("Teams request rejected: invalid token", exc_info=True)
+                    # Malformed, expired or foreign tokens (or an activity botbuilder cannot
+                    # read) surface as jwt/ValueError/KeyError before the turn starts; the SDK
+                    # would answer 500. Nobody authenticated it: the reason, no traceback.
+                    logger.warning("Teams request rejected (%s): %s", type(exc).__name__, exc)
                     return web.json_response({"error": "unauthorized"}, status=401)
                 logger.exception("Teams request failed")  # never 500: the connector retries
                 return web.json_response({"error": texts.SORRY}, status=200)

@@ -103,3 +103,13 @@ class NoPromptSenderError(SightlineError):
 class AnswerClosedError(ValidationError):
     def __init__(self) -> None:
         super().__init__("This prompt was not delivered, so it cannot take answers.")
+
+
+class WorkspaceInactiveError(ValidationError):
+    """The app was removed from this workspace: nothing is stored or shown until it returns."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sightline was removed from this workspace, so it is not saving or showing stories "
+            "here. Nothing was stored. An administrator can add the app again."
+        )

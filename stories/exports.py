@@ -31,7 +31,8 @@ from stories.models import (
     Story,
 )
 from stories.periods import Period
-from stories.transfer import Format, export_stories, write_records
+from stories.transfer import STEWARD, Format, export_stories, write_records
+from stories.visibility import Viewer
 
 What = Literal["stories", "answers", "engagement", "all"]
 KINDS: tuple[str, ...] = ("stories", "answers", "engagement")
@@ -246,8 +247,13 @@ def export_files(
     period: Period | None,
     format: Format,
     what: What = "all",
+    viewer: Viewer = STEWARD,
 ) -> list[ExportFile]:
-    """The chosen exports as in-memory files, named after what and when they cover."""
+    """The chosen exports as in-memory files, named after what and when they cover.
+
+    Stories are those ``viewer`` may read (:mod:`stories.visibility`); answers and
+    engagement carry no story text.
+    """
     since = period.start if period is not None else None
     until = period.end if period is not None else None
     files = []
@@ -263,6 +269,7 @@ def export_files(
                 since=since,
                 until=until,
                 until_inclusive=False,
+                viewer=viewer,
             )
         elif kind == "answers":
             rows = export_answers(

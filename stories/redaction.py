@@ -108,7 +108,29 @@ class Redactor:
                 text, region, leniency=phonenumbers.Leniency.VALID
             ):
                 found.setdefault((match.start, match.end), Span(match.start, match.end, "phone"))
+        for span in _international_phones(text, self._regions[0]):
+            found.setdefault((span.start, span.end), span)
         return list(found.values())
+
+
+def _international_phones(text: str, region: str) -> list[Span]:
+    """Numbers written in international form that libphonenumber does not call *valid*.
+
+    Ranges newly allocated, reserved for fiction (``+44 7700 900123``) or unknown to the
+    library's metadata still reach a person. A leading ``+`` and a length that is possible
+    for the country code are strong enough evidence on their own; dates, prices and
+    versions have no ``+`` or no possible length, so they survive.
+    """
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(
+        text, region, leniency=phonenumbers.Leniency.POSSIBLE
+    ):
+        if not match.raw_string.startswith("+"):
+            continue
+        reason = phonenumbers.is_possible_number_with_reason(match.number)
+        if reason == phonenumbers.ValidationResult.IS_POSSIBLE:
+            found.append(Span(match.start, match.end, "phone"))
+    return found
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:

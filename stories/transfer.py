@@ -25,7 +25,10 @@ from stories.errors import InvalidFieldError, SightlineError
 from stories.models import Emotion, SourceKind, Story
 from stories.records import StoryRecord, story_records
 from stories.redaction import Redactor
+from stories.visibility import Viewer, visible_clause
 from stories.workspaces import ensure_member
+
+STEWARD = Viewer.steward()
 
 Format = Literal["csv", "jsonl"]
 # Column names people use for the same thing, mapped to the field they mean.
@@ -253,11 +256,15 @@ def export_stories(
     since: datetime | None = None,
     until: datetime | None = None,
     until_inclusive: bool = True,
+    viewer: Viewer = STEWARD,
 ) -> int:
     """Write the workspace's stories (oldest first) as CSV or JSON Lines; return the count.
 
     CSV is UTF-8 with a byte-order mark so spreadsheets read accents correctly, dates are
-    ISO 8601 in UTC, and cells that a spreadsheet would run as a formula are quoted.
+    ISO 8601 in UTC, and cells that a spreadsheet would run as a formula are quoted. Only
+    the stories ``viewer`` may read are written: the data steward (the command line, a
+    lead's export to their own direct message) gets every story, private ones included,
+    with its ``shared`` column saying which is which.
     """
     if isinstance(out, Path):
         with out.open("wb") as handle:
@@ -269,10 +276,11 @@ def export_stories(
                 since=since,
                 until=until,
                 until_inclusive=until_inclusive,
+                viewer=viewer,
             )
     records = (
         story_records(session=session, stories=batch)
-        for batch in _batches(session, workspace_id, since, until, until_inclusive)
+        for batch in _batches(session, workspace_id, since, until, until_inclusive, viewer)
     )
     return write_records(out, format, list(StoryRecord.__annotations__), records)
 
@@ -311,10 +319,13 @@ def _batches(
     since: datetime | None,
     until: datetime | None,
     until_inclusive: bool,
+    viewer: Viewer,
 ) -> Iterator[list[Story]]:
     last_id = 0
     while True:
-        query = select(Story).where(Story.workspace_id == workspace_id, col(Story.id) > last_id)
+        query = select(Story).where(
+            Story.workspace_id == workspace_id, col(Story.id) > last_id, visible_clause(viewer)
+        )
         if since is not None:
             query = query.where(col(Story.created_at) >= since)
         if until is not None:

@@ -145,6 +145,27 @@ def test_look_alikes_are_left_alone(text: str) -> None:
     assert result.count == 0
 
 
+@pytest.mark.parametrize(
+    "number",
+    ["+44 7700 900123", "+1 555 010 4477", "+44 (0) 7700 900 789", "+33 6 39 98 00 00"],
+)
+def test_international_numbers_are_redacted_even_when_not_valid(number: str) -> None:
+    """Fictional, reserved or newly allocated ranges still reach a person."""
+    import phonenumbers
+
+    assert not phonenumbers.is_valid_number(phonenumbers.parse(number))
+    result = Redactor(default_region="GB", extra_regions=("US",)).redact(f"Call {number} now.")
+    assert result.text == f"Call {TOKENS['phone']} now."
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Refunds up +15% in March.", "Released as +2026-11-04 by mistake.", "Fee +£3.50 a parcel."],
+)
+def test_plus_signed_look_alikes_survive(text: str) -> None:
+    assert Redactor(default_region="GB", extra_regions=("US",)).redact(text).count == 0
+
+
 def main() -> None:
     scores = measure(Redactor(default_region="GB", extra_regions=("US",)))
     rows = load_corpus()

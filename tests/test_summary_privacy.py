@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from handlers.slack.blocks import block_dicts
 from handlers.slack.summary_blocks import summary_blocks
@@ -34,7 +34,12 @@ from stories.summaries import (
 from tests.test_summaries import NOW, _answer, _delivery, _department, _member
 
 # Words only the private stories hold: none of them may appear in anything a summary shows.
-SECRETS = ("locker code expired", "recall letter never reached", "complaint arrived by post")
+SECRETS = (
+    "locker code expired",
+    "recall letter never reached",
+    "complaint arrived by post",
+    "glovebox",  # a theme only private stories say: its words are theirs
+)
 PRIVATE = (
     "The parcel locker code expired before the courier arrived, so the parcel locker sent it back.",
     "Our glovebox recall letter never reached the customer and the glovebox recall line "
@@ -146,20 +151,25 @@ def test_themes_count_private_stories_but_quote_only_shared_ones(
     assert parcel.count.value == 3
     assert parcel.example_story_id == org.shared[0].id
     assert parcel.example_text == SHARED[0]
-    recall = next(t for phrase, t in themes.items() if "glovebox" in phrase)
-    assert recall.count.value == 2  # found only in private stories: counted, not quoted
-    assert (recall.example_story_id, recall.example_text) == (None, "")
+    # "glovebox recall" is in two private stories and nothing else: not named at all.
+    assert not any("glovebox" in phrase for phrase in themes)
 
 
-def test_a_theme_only_in_private_stories_says_why_it_has_no_quote(
-    session: Session, org: Org
-) -> None:
+def test_a_theme_only_answers_say_is_named_without_a_quote(session: Session, org: Org) -> None:
+    """An answer is posted in its prompt's thread, so its words may name a theme; with no
+    shared story saying it, the theme says why it quotes nothing."""
+    finance = session.exec(select(Department).where(Department.name == "Finance")).one()
+    prompt = _delivery(session, org.ws, finance, NOW - timedelta(days=4))
+    for user, text in (("f1", "The ledger freeze hurt"), ("f2", "Again the ledger freeze")):
+        member = session.exec(select(Member).where(Member.platform_user_id == user)).one()
+        _answer(session, org.ws, prompt, member, org.private[1], NOW - timedelta(days=2), text)
+    session.commit()
     view = summary_view(org.summary(session))
     themes = next(s for s in view.sections if s.title.startswith("Top themes"))
-    recall = next(line for line in themes.lines if "glovebox" in line.name)
-    assert recall.quote is None
-    assert recall.note == "no shared story to quote"
-    assert recall.metrics[0].figure.value == "2"
+    ledger = next(line for line in themes.lines if "ledger freeze" in line.name)
+    assert ledger.quote is None
+    assert ledger.note == "no shared story to quote"
+    assert ledger.metrics[0].figure.value == "2"
 
 
 @pytest.mark.parametrize("candidates", [1, quoted.RESONATED_CANDIDATES])

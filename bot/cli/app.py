@@ -6,7 +6,20 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import db, departments, playground, prompts, serve, slack, stories, summary, teams
+from bot.cli import (
+    db,
+    departments,
+    members,
+    playground,
+    prompts,
+    secrets,
+    serve,
+    slack,
+    stories,
+    summary,
+    teams,
+    workspace_data,
+)
 from bot.cli.context import STATE
 from bot.cli.workspaces import leads_app, workspaces_app
 
@@ -23,6 +36,9 @@ app.add_typer(slack.app, name="slack")
 app.add_typer(prompts.app, name="prompts")
 app.add_typer(teams.app, name="teams")
 app.add_typer(playground.app, name="playground")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(members.app, name="members")
+workspace_data.register(workspaces_app)
 app.add_typer(workspaces_app, name="workspaces")
 app.add_typer(leads_app, name="leads")
 app.command("serve")(serve.serve)

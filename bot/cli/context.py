@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
-from stories.errors import NotFoundError
+from stories.errors import NotFoundError, NoWorkspaceError
 from stories.models import Platform, Workspace
 from stories.workspaces import LOCAL_WORKSPACE_ID, ensure_workspace, resolve_workspace
 
@@ -66,6 +66,20 @@ def workspace_for(session: Session, key: str | None, *, create: bool = False) ->
             external_id=LOCAL_WORKSPACE_ID,
             name="Local (command line)",
         )
+
+
+def workspace_or_empty(
+    session: Session, key: str | None, *, as_json: bool, empty: dict[str, Any]
+) -> Workspace | None:
+    """The workspace to list from; None after printing ``empty`` when a `--json` listing
+    finds no workspace at all (nothing stored yet is an empty result, not an error)."""
+    try:
+        return workspace_for(session, key)
+    except NoWorkspaceError:
+        if not as_json:
+            raise
+        print_json(empty)
+        return None
 
 
 def print_json(payload: Any) -> None:

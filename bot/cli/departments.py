@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.cli.context import STATE, console, print_json, workspace_for
+from bot.cli.context import STATE, console, print_json, workspace_for, workspace_or_empty
 from stories.departments import (
     DepartmentSpec,
     add_department,
@@ -138,7 +138,9 @@ def list_command(
 ) -> None:
     """List departments and their schedules."""
     with STATE.session() as session:
-        ws = workspace_for(session, workspace)
+        ws = workspace_or_empty(session, workspace, as_json=as_json, empty={"departments": []})
+        if ws is None:
+            return
         departments = list_departments(session=session, workspace_id=ws.id or 0)
     if as_json:
         print_json({"departments": [_record(d) for d in departments]})

@@ -14,7 +14,14 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from bot.app import build_senders
-from bot.cli.context import STATE, console, errors, print_json, workspace_for
+from bot.cli.context import (
+    STATE,
+    console,
+    errors,
+    print_json,
+    workspace_for,
+    workspace_or_empty,
+)
 from bot.cli.prompt_people import answers, member, reminders
 from bot.scheduler import PromptConfig, PromptScheduler
 from bot.teams_graph import crash_check_note
@@ -182,7 +189,9 @@ def deliveries(
 ) -> None:
     """The delivery ledger: every occurrence sent, failed, skipped or missed, newest first."""
     with STATE.session() as session:
-        ws = workspace_for(session, workspace)
+        ws = workspace_or_empty(session, workspace, as_json=as_json, empty={"deliveries": []})
+        if ws is None:
+            return
         department_id = None
         if department is not None:
             department_id = get_department(

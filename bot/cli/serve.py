@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Annotated
 
@@ -11,10 +12,20 @@ from aiohttp import web
 from bot.app import build_sightline
 from bot.cli.context import STATE
 from bot.database import current_revision, head_revision, upgrade
+from bot.logs import configure_logging
 from stories.errors import SightlineError
 
 logger = logging.getLogger("sightline")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SchemaOutOfDateError(SightlineError):
@@ -25,15 +36,26 @@ class SchemaOutOfDateError(SightlineError):
         )
 
 
+class AnonymousTeamsExposedError(SightlineError):
+    def __init__(self, host: str) -> None:
+        super().__init__(
+            f"SIGHTLINE_TEAMS_ALLOW_ANONYMOUS accepts unauthenticated Teams requests, so it only "
+            f"runs on the loopback address, not on {host}: set SIGHTLINE_HOST=127.0.0.1, or set "
+            "MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
+        )
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default SIGHTLINE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default SIGHTLINE_PORT).")] = None,
 ) -> None:
     """Run the bot: one HTTP server for health, metrics, Slack and Teams."""
     settings = STATE.settings
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.teams_allow_anonymous and not settings.teams_app_id and not is_loopback(bind_host):
+        # Anonymous Teams trusts whoever posts to /api/messages: fine on a laptop, not on a network.
+        raise AnonymousTeamsExposedError(bind_host)
+    configure_logging(settings)
     runtime = STATE.runtime
     engine = runtime.engine
     if settings.is_sqlite:
@@ -43,14 +65,6 @@ def serve(
         # Several replicas share PostgreSQL; migrating is a deliberate, single step.
         raise SchemaOutOfDateError(current_revision(engine), head_revision(engine))
     app = build_sightline(settings, runtime=runtime).web_app()
-    bind_host, bind_port = host or settings.host, port or settings.port
-    if settings.teams_allow_anonymous and not settings.teams_app_id and bind_host not in LOOPBACK:
-        # Anonymous Teams trusts whoever posts to /api/messages: fine on a laptop, not on a network.
-        logger.warning(
-            "Teams accepts unauthenticated requests on %s: anyone who can reach it can post as "
-            "any user. Use SIGHTLINE_TEAMS_ALLOW_ANONYMOUS on a developer machine only.",
-            bind_host,
-        )
 
     def announce(_aiohttp_banner: str) -> None:
         # run_app calls this once the socket is bound: a health check that follows the line

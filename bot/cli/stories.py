@@ -12,7 +12,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.cli.context import STATE, console, errors, print_json, workspace_for
+from bot.cli.context import (
+    STATE,
+    console,
+    errors,
+    print_json,
+    workspace_for,
+    workspace_or_empty,
+)
 from stories.capture import StoryDraft, capture_story, delete_story, get_story, list_stories
 from stories.demo import load_demo
 from stories.errors import SightlineError
@@ -120,7 +127,10 @@ def list_command(
 ) -> None:
     """List the newest stories."""
     with STATE.session() as session:
-        ws = workspace_for(session, workspace)
+        empty: dict[str, object] = {"schema": SCHEMA_VERSION, "workspace": None, "stories": []}
+        ws = workspace_or_empty(session, workspace, as_json=as_json, empty=empty)
+        if ws is None:
+            return
         found = list_stories(
             session=session, workspace_id=ws.id or 0, limit=limit, touchpoint=touchpoint
         )
@@ -177,7 +187,10 @@ def search(
 
     query = " ".join(words)
     with STATE.session() as session:
-        ws = workspace_for(session, workspace)
+        empty = {"schema": SCHEMA_VERSION, "query": query, "has_more": False, "stories": []}
+        ws = workspace_or_empty(session, workspace, as_json=as_json, empty=empty)
+        if ws is None:
+            return
         department_id = (
             get_department(session=session, workspace_id=ws.id or 0, name=department).id
             if department

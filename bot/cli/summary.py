@@ -8,10 +8,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlmodel import Session
 
 from bot.cli.context import STATE, console, print_json, workspace_for
 from stories.chart import render_chart
 from stories.departments import get_department
+from stories.errors import NoWorkspaceError
+from stories.models import Platform, Workspace
 from stories.periods import DEFAULT_PERIOD, parse_period
 from stories.summaries import (
     Summary,
@@ -22,6 +25,7 @@ from stories.summaries import (
     summary_view,
 )
 from stories.summaries.view import Line, Section
+from stories.workspaces import LOCAL_WORKSPACE_ID
 
 RETRY = "`sightline summary --period 90d`"  # how to ask for a longer period here
 
@@ -82,6 +86,26 @@ def _print_tables(summary: Summary) -> None:
             console.print(section.more, markup=False, highlight=False)
 
 
+def _workspace_id(session: Session, key: str | None, *, as_json: bool) -> int:
+    """The workspace summarised. With `--json` and nothing stored yet, a placeholder that is
+    flushed and never committed (the session rolls back), so scripts get the same document,
+    every figure zero, rather than an error."""
+    try:
+        return workspace_for(session, key).id or 0
+    except NoWorkspaceError:
+        if not as_json:
+            raise
+    placeholder = Workspace(
+        platform=Platform.LOCAL,
+        external_id=LOCAL_WORKSPACE_ID,
+        name="(nothing stored yet)",
+        created_at=STATE.runtime.clock.now(),
+    )
+    session.add(placeholder)
+    session.flush()
+    return placeholder.id or 0
+
+
 def summary(
     period: Annotated[
         str,
@@ -115,14 +139,14 @@ def summary(
     now = runtime.clock.now()
     parsed = parse_period(period, now=now)
     with runtime.session() as session:
-        ws = workspace_for(session, workspace)
+        workspace_id = _workspace_id(session, workspace, as_json=as_json)
         department_id = None
         if department is not None:
-            found = get_department(session=session, workspace_id=ws.id or 0, name=department)
+            found = get_department(session=session, workspace_id=workspace_id, name=department)
             department_id = found.id
         result = build_summary(
             session=session,
-            workspace_id=ws.id or 0,
+            workspace_id=workspace_id,
             period=parsed,
             department_id=department_id,
             now=now,

@@ -11,7 +11,9 @@ from sqlmodel import col, select
 
 from bot.app import build_core
 from bot.cli.context import STATE, console, print_json, workspace_for
+from bot.cli.workspace_data import state_record
 from stories.conversation.workspace import defaults_for
+from stories.installs import list_states
 from stories.models import Workspace
 from stories.workspace_settings import (
     Channel,
@@ -62,16 +64,25 @@ def _record(ws: Workspace) -> dict[str, object]:
     }
 
 
+def _state(record: dict[str, object]) -> str:
+    if record.get("active", True):
+        return "active"
+    purge_after = str(record.get("purge_after") or "")[:10]
+    removed = f"removed ({record.get('removal_reason') or 'inactive'})"
+    return f"{removed}, data deleted {purge_after}" if purge_after else removed
+
+
 def _value(raw: str | None) -> str | None:
     return None if raw is None or raw.strip().lower() in ("default", "off", "") else raw.strip()
 
 
 @workspaces_app.command("list")
 def list_workspaces(as_json: JsonOpt = False) -> None:
-    """Every workspace with its channels and leads."""
+    """Every workspace: its channels and leads, active or removed (and when its data goes)."""
     with STATE.session() as session:
         found = list(session.exec(select(Workspace).order_by(col(Workspace.id))))
-    records = [_record(ws) for ws in found]
+        states = {state.id: state_record(state) for state in list_states(session=session)}
+    records = [{**states.get(ws.id or 0, {}), **_record(ws)} for ws in found]
     if as_json:
         print_json({"schema": SCHEMA, "workspaces": records})
         return
@@ -79,13 +90,15 @@ def list_workspaces(as_json: JsonOpt = False) -> None:
         console.print("No workspaces yet: they appear when Sightline is installed or used.")
         return
     table = Table(title="Workspaces")
-    for column in ("id", "platform", "name", "stories channel", "leads' channel", "leads"):
+    columns = ("id", "platform", "name", "state", "stories channel", "leads' channel", "leads")
+    for column in columns:
         table.add_column(column)
     for r in records:
         table.add_row(
             str(r["id"]),
             str(r["platform"]),
             str(r["name"]),
+            _state(r),
             str(r["effective_stories_channel"] or "-"),
             str(r["effective_leads_channel"] or "-"),
             str(len(r["leads"])),  # type: ignore[arg-type]

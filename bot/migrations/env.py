@@ -21,6 +21,9 @@ def include_object(
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:
+    if connection.dialect.name == "postgresql":
+        # A migration may rewrite large tables: the server's statement timeout is not for it.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,

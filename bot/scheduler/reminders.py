@@ -63,6 +63,7 @@ def _prepare_reminder(
     if (
         department is None
         or workspace is None
+        or not workspace.active  # removed: nothing more is posted there
         or story is None
         or template is None
         or not delivery.message_ref

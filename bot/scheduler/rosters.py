@@ -67,6 +67,6 @@ def _targets(
     for department in session.exec(query):
         workspace = session.get(Workspace, department.workspace_id)
         route = destination_for(workspace, department, ctx.senders) if workspace else None
-        if workspace is not None and route is not None:
+        if workspace is not None and workspace.active and route is not None:
             found.append((department, route[0], route[1], workspace.external_id))
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -17,10 +18,10 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     # slack_sdk's SQLAlchemy stores import sqlalchemy.ext.asyncio, which needs greenlet:
     # imported only in OAuth mode so single-workspace and Socket Mode never need it.
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+    from bot.slack.sealed import HashedOAuthStateStore, SealedInstallationStore
 
-from bot.settings import Settings
+from bot.secret_box import SecretBox, parse_keys
+from bot.settings import Settings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,11 @@ class ThreadedInstallationStore(AsyncInstallationStore):
     in a thread keeps the event loop free while it reads and writes the same tables.
     """
 
-    def __init__(self, store: SQLAlchemyInstallationStore) -> None:
+    def __init__(
+        self, store: SealedInstallationStore, on_saved: Callable[[str], None] | None = None
+    ) -> None:
         self.store = store
+        self.on_saved = on_saved  # told the team id of every installation saved
 
     @property
     def logger(self) -> logging.Logger:
@@ -60,6 +64,8 @@ class ThreadedInstallationStore(AsyncInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         await asyncio.to_thread(self.store.save, installation)
+        if self.on_saved is not None and installation.team_id:
+            await asyncio.to_thread(self.on_saved, installation.team_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
         await asyncio.to_thread(self.store.save_bot, bot)
@@ -114,7 +120,7 @@ class ThreadedInstallationStore(AsyncInstallationStore):
 class ThreadedOAuthStateStore(AsyncOAuthStateStore):
     """slack_sdk's SQLAlchemyOAuthStateStore, run in worker threads."""
 
-    def __init__(self, store: SQLAlchemyOAuthStateStore) -> None:
+    def __init__(self, store: HashedOAuthStateStore) -> None:
         self.store = store
 
     @property
@@ -128,10 +134,26 @@ class ThreadedOAuthStateStore(AsyncOAuthStateStore):
         return await asyncio.to_thread(self.store.consume, state)
 
 
-def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
-    """slack_sdk's store on the tables migration 0003 creates (never create_tables())."""
+def secret_box_for_oauth(settings: Settings) -> SecretBox:
+    """The key that seals installations; OAuth mode does not start without it.
+
+    Raises:
+        SettingsError: SIGHTLINE_SECRET_KEY is not set.
+    """
+    if settings.secret_key is None:
+        raise SettingsError(
+            "Setting SIGHTLINE_SECRET_KEY is missing: Slack OAuth mode stores each workspace's "
+            "tokens encrypted with it. Generate one with `sightline secrets generate-key`."
+        )
+    return SecretBox(parse_keys(settings.secret_key.get_secret_value()))
+
+
+def installation_store(settings: Settings, engine: Engine) -> SealedInstallationStore:
+    """slack_sdk's store on the tables migration 0003 creates (never create_tables()), with
+    tokens encrypted (bot/slack/sealed.py)."""
+    box = secret_box_for_oauth(settings)
     try:
-        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+        from bot.slack.sealed import SealedInstallationStore
     except ImportError as exc:  # SQLAlchemy's asyncio module, imported by slack_sdk, needs it
         raise RuntimeError(
             "Slack OAuth mode needs the 'greenlet' package (pip install greenlet), "
@@ -139,7 +161,7 @@ def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstalla
         ) from None
 
     assert settings.slack_client_id is not None
-    return SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+    return SealedInstallationStore(client_id=settings.slack_client_id, engine=engine, box=box)
 
 
 def authorization_url(settings: Settings) -> str:
@@ -149,10 +171,12 @@ def authorization_url(settings: Settings) -> str:
     return f"{base}/oauth/v2/authorize"
 
 
-def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
+def oauth_settings(
+    settings: Settings, engine: Engine, on_installed: Callable[[str], None] | None = None
+) -> AsyncOAuthSettings:
     assert settings.slack_client_secret is not None
     installations = installation_store(settings, engine)  # fails clearly without greenlet
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+    from bot.slack.sealed import HashedOAuthStateStore
 
     redirect_uri = (
         str(settings.public_url).rstrip("/") + REDIRECT_PATH if settings.public_url else None
@@ -165,8 +189,12 @@ def oauth_settings(settings: Settings, engine: Engine) -> AsyncOAuthSettings:
         redirect_uri=redirect_uri,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        installation_store=ThreadedInstallationStore(installations),
+        installation_store=ThreadedInstallationStore(installations, on_installed),
         state_store=ThreadedOAuthStateStore(
-            SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine)
+            HashedOAuthStateStore(
+                expiration_seconds=OAUTH_STATE_SECONDS,
+                engine=engine,
+                box=secret_box_for_oauth(settings),
+            )
         ),
     )

@@ -164,6 +164,9 @@ def client_lookup(runtime: Runtime, single: AsyncWebClient | None = None) -> Cli
     return installed_client
 
 
+REPLAY = "sightline_replay"  # set in a replayed request's context by bot/slack/inbox.py
+
+
 def counted(runtime: Runtime) -> Callable[[], None]:
     """Counts a Slack 429 in the runtime's metrics."""
     return runtime.metrics.rate_limited.labels(platform="slack").inc
@@ -186,6 +189,8 @@ class EventDeduplicator:
         next: Callable[[], Awaitable[BoltResponse | None]],
     ) -> BoltResponse | None:
         body = req.body
+        if req.context.get(REPLAY):  # the durable inbox replaying what a dead process left
+            return await next()
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str):
             if event_id in self.seen:

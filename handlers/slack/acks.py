@@ -14,6 +14,7 @@ import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -27,6 +28,20 @@ Listener = Callable[..., Awaitable[None]]
 # to Slack. Listeners run in tasks bolt starts from that request, so they inherit it.
 ANSWER_READY: contextvars.ContextVar[asyncio.Event] = contextvars.ContextVar("answer_ready")
 ANSWER_WAIT_SECONDS = 3.0  # Slack's own deadline: never wait longer than it would
+
+
+@dataclass
+class Work:
+    """A request recorded in the durable inbox (bot/slack/inbox.py): the listener that takes
+    it calls ``done`` once its work is over (done, or failed and the person told)."""
+
+    done: Callable[[], Awaitable[None]]
+    taken: bool = False
+
+
+# Set by the composition root for each recorded request; listeners run in tasks bolt starts
+# from that request, so they see it.
+WORK: contextvars.ContextVar[Work | None] = contextvars.ContextVar("work", default=None)
 
 
 class Inflight:
@@ -46,8 +61,14 @@ class Inflight:
                 self._tasks.add(task)
             if "ack" in kwargs:
                 kwargs["ack"] = _then_wait_for_answer(kwargs["ack"])
+            work = WORK.get()
+            mine = work if work is not None and not work.taken else None
+            if mine is not None:
+                mine.taken = True  # one listener finishes a request
             try:
                 await guarded(**kwargs)
+                if mine is not None:
+                    await mine.done()
             finally:
                 if task is not None:
                     self._tasks.discard(task)

@@ -17,9 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.slack import prompt_cards
 from handlers.slack.blocks import block_dicts, channel_post, notice, story_text
-from stories.conversation import answers, capture
+from stories.conversation import answers, capture, rights
 from stories.conversation.context import CoreEnv
 from stories.conversation.views import (
+    DeletePost,
     Effect,
     NotifyAuthor,
     PostAnswer,
@@ -62,12 +63,22 @@ class SlackEffects:
             )
         elif isinstance(effect, PostAnswer):
             channel, _, ts = effect.prompt_ref.partition(":")
-            await client.chat_postMessage(
+            posted = await client.chat_postMessage(
                 channel=channel,
                 thread_ts=ts,
                 text=prompt_cards.answer_text(effect.answer),
                 blocks=block_dicts(prompt_cards.answer_posted(effect.answer)),
             )
+            if effect.member_id is not None:
+                ref = f"{posted['channel']}:{posted['ts']}"
+                await asyncio.to_thread(
+                    rights.record_member_post, env=self.core, member_id=effect.member_id, ref=ref
+                )
+        elif isinstance(effect, DeletePost) and effect.ref.startswith("file:"):
+            await client.files_delete(file=effect.ref.removeprefix("file:"))
+        elif isinstance(effect, DeletePost):
+            channel, _, ts = effect.ref.partition(":")
+            await client.chat_delete(channel=channel, ts=ts)
         else:
             await self._notify(client, effect)
 

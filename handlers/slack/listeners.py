@@ -22,6 +22,7 @@ from handlers.slack.capture import SHORTCUT_CALLBACK, CaptureListeners
 from handlers.slack.context import context_here
 from handlers.slack.deps import SlackDeps
 from handlers.slack.leads import LeadListeners
+from handlers.slack.rights import RightsListeners
 from handlers.slack.skin import SlackSkin
 from handlers.slack.welcome import WelcomeListeners
 from stories.conversation import leads, texts
@@ -40,6 +41,7 @@ class Listeners:
         self.leads = LeadListeners(self.skin)
         self.answers = AnswerListeners(self.skin)
         self.welcome = WelcomeListeners(self.skin)
+        self.rights = RightsListeners(self.skin)
 
     @property
     def inflight(self) -> Inflight:
@@ -89,6 +91,10 @@ class Listeners:
             await self.browse.search(ctx, respond, command.rest, offset=0, replace=False)
         elif command.action == MemberAction.RANDOM:
             await self.browse.random(ctx, respond)
+        elif command.action == MemberAction.MY_DATA:
+            await self.rights.my_data(ctx, client, respond)
+        elif command.action == MemberAction.FORGET_ME:
+            await self.rights.forget_me(ctx, client, respond, command.rest)
         elif command.action == MemberAction.HOME:
             await self.browse.publish_home(body, client, ctx.user)
             await respond(response_type="ephemeral", text=texts.HOME_UPDATED)

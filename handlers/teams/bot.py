@@ -25,6 +25,7 @@ from handlers.teams.context import context_of, conversation_key, team_of
 from handlers.teams.deps import TeamsDeps
 from handlers.teams.dialogs import Dialogs
 from handlers.teams.leads import LeadCommands
+from handlers.teams.rights import RightsCommands, is_my_data
 from handlers.teams.skin import TeamsSkin
 from handlers.teams.story_cards import (
     help_card,
@@ -39,7 +40,7 @@ from stories.conversation.capture import CaptureRequest
 from stories.conversation.commands import MemberAction, MemberCommand, parse_member
 from stories.conversation.places import TEAM_KEY
 from stories.conversation.views import Notice
-from stories.errors import SightlineError
+from stories.errors import SightlineError, WorkspaceInactiveError
 from stories.models import SourceKind
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self.actions = CardActions(self.skin)
         self.dialogs = Dialogs(self.skin)
         self.leads = LeadCommands(self.skin)
+        self.rights = RightsCommands(self.skin)
 
     @staticmethod
     def _create_invoke_response(body: object = None) -> InvokeResponse:
@@ -71,16 +73,13 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         conversation = activity.conversation
         if conversation is None or not conversation.id:
             return
-        removed = activity.type == ActivityTypes.installation_update and (
-            activity.action or ""
-        ).startswith("remove")
-        if activity.type == ActivityTypes.conversation_update and activity.members_removed:
-            bot_id = activity.recipient.id if activity.recipient else None
-            removed = any(m.id == bot_id for m in activity.members_removed)
+        removed, added = _installation_change(activity)
         key, team = conversation_key(activity), team_of(activity)
         try:
             if removed:
-                await asyncio.to_thread(places.forget, env=self.core, key=key, team=team)
+                await asyncio.to_thread(
+                    places.forget, env=self.core, key=key, team=team, ctx=context_of(turn)
+                )
                 return
             reference = TurnContext.get_conversation_reference(activity).serialize()
             reference["conversation"]["id"] = key  # a proactive post starts a thread of its own
@@ -95,7 +94,10 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 key=key,
                 kind=conversation.conversation_type or "personal",
                 reference=reference,
+                installed=added,
             )
+        except WorkspaceInactiveError:
+            pass  # removed from this tenant: the turn itself answers politely
         except Exception:  # a lost reference only delays proactive posts; keep the turn
             logger.exception("could not save the Teams conversation reference")
 
@@ -124,7 +126,7 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             outcome = await asyncio.to_thread(
                 capture.capture, env=self.core, ctx=ctx, request=request
             )
-            await self.skin.reply(turn, story_reply(outcome.reply))
+            await self.rights.reply_with_words(turn, story_reply(outcome.reply))
             await self.skin.effects.apply(outcome.effects)
         elif command.action == MemberAction.FORM:
             await self.skin.reply(turn, form_invitation())
@@ -137,6 +139,10 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             found = await asyncio.to_thread(browse.pick_random, env=self.core, ctx=ctx)
             card = notice_card(found) if isinstance(found, Notice) else story_reply(found)
             await self.skin.reply(turn, card)
+        elif command.action == MemberAction.MY_DATA:
+            await self.rights.my_data(turn)
+        elif command.action == MemberAction.FORGET_ME:
+            await self.rights.forget_me(turn, command.rest)
         elif command.action == MemberAction.HOME:
             home = await asyncio.to_thread(browse.home, env=self.core, ctx=ctx)
             await self.skin.reply(turn, home_card(home))
@@ -183,12 +189,28 @@ class SightlineTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_teams_file_consent_accept(
         self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
     ) -> None:
+        if is_my_data(file_consent_card_response):
+            await self.rights.accepted(turn_context, file_consent_card_response)
+            return
         await self.leads.export_accepted(turn_context, file_consent_card_response)
 
     async def on_teams_file_consent_decline(
         self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
     ) -> None:
         await self.leads.export_declined(turn_context, file_consent_card_response)
+
+
+def _installation_change(activity: Any) -> tuple[bool, bool]:
+    """(the app was removed here, the app was added here) by this activity."""
+    action = activity.action or ""
+    removed = activity.type == ActivityTypes.installation_update and action.startswith("remove")
+    added = activity.type == ActivityTypes.installation_update and action.startswith("add")
+    bot_id = activity.recipient.id if activity.recipient else None
+    if activity.type == ActivityTypes.conversation_update and activity.members_removed:
+        removed = any(m.id == bot_id for m in activity.members_removed)
+    if activity.type == ActivityTypes.conversation_update and activity.members_added:
+        added = any(m.id == bot_id for m in activity.members_added)
+    return removed, added
 
 
 def form_invitation() -> dict[str, Any]:

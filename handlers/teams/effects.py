@@ -12,11 +12,12 @@ import logging
 from collections.abc import Sequence
 
 from handlers.teams.prompt_cards import answer_card, author_notice_card
-from handlers.teams.sender import TeamsDeliveryError, TeamsSender, card_activity
+from handlers.teams.sender import THREAD, TeamsDeliveryError, TeamsSender, card_activity
 from handlers.teams.story_cards import notice_card, story_card
-from stories.conversation import answers, capture, places
+from stories.conversation import answers, capture, places, rights
 from stories.conversation.context import CoreEnv
 from stories.conversation.views import (
+    DeletePost,
     Effect,
     Notice,
     NotifyAuthor,
@@ -36,10 +37,13 @@ def post_ref(conversation: str, activity_id: str) -> str:
 
 
 def parse_ref(ref: str) -> tuple[str, str]:
-    """(conversation, activity id) of a post, also from the older "teams:<conv>:<id>" form."""
+    """(conversation, activity id) of a post, also from the older "teams:<conv>:<id>" form and
+    from a prompt's thread ("<channel>;messageid=<id>", the card that starts it)."""
     if REF in ref:
         conversation, _, activity_id = ref.rpartition(REF)
         return conversation, activity_id
+    if THREAD in ref:
+        return ref, ref.partition(THREAD)[2]
     conversation, _, activity_id = ref.removeprefix("teams:").rpartition(":")
     return conversation, activity_id
 
@@ -75,7 +79,15 @@ class TeamsEffects:
             card = notice_card(Notice(text=effect.text))
             await self.sender.update(conversation, activity_id, card_activity(card))
         elif isinstance(effect, PostAnswer):
-            await self.sender.post_card(effect.prompt_ref, answer_card(effect.answer))
+            activity_id = await self.sender.post_card(effect.prompt_ref, answer_card(effect.answer))
+            if effect.member_id is not None:
+                ref = post_ref(effect.prompt_ref, activity_id)
+                await asyncio.to_thread(
+                    rights.record_member_post, env=self.core, member_id=effect.member_id, ref=ref
+                )
+        elif isinstance(effect, DeletePost):
+            conversation, activity_id = parse_ref(effect.ref)
+            await self.sender.delete(conversation, activity_id)
         else:
             await self._notify(effect)
 

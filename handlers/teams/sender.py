@@ -212,6 +212,14 @@ class TeamsSender:
 
         await self._continue(key, change)
 
+    async def delete(self, key: str, activity_id: str) -> None:
+        """Delete an earlier post (it carried the words of someone who was erased)."""
+
+        async def remove(context: TurnContext) -> None:
+            await context.delete_activity(activity_id)
+
+        await self._continue(key, remove)
+
     async def post_card(self, key: str, card: Card) -> str:
         return await self.post(key, card_activity(card))
 

@@ -99,7 +99,9 @@ def answer(*, env: CoreEnv, ctx: ChatContext, delivery_id: int, text: str) -> Ou
                 edited=not result.created,
                 anonymous=anonymous,
             )
-            effects.append(PostAnswer(prompt_ref=delivery.message_ref, answer=post))
+            effects.append(
+                PostAnswer(prompt_ref=delivery.message_ref, answer=post, member_id=actor.member_id)
+            )
         notify = _notify_storyteller(session, env.clock.now(), delivery, actor.member)
         if notify is not None:
             effects.append(notify)

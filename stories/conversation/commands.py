@@ -43,6 +43,8 @@ class MemberAction(StrEnum):
     HOME = "home"
     HELP = "help"
     LEAD = "lead"  # a CX lead command (Teams: lead words come without a prefix)
+    MY_DATA = "my-data"  # everything stored about me, as a file in my private place
+    FORGET_ME = "forget-me"  # erase me (the rest must be "confirm" to go ahead)
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def parse_member(text: str, *, prefixed: bool) -> MemberCommand:
         return MemberCommand(MemberAction.FORM)
     if keyword == "search":
         return MemberCommand(MemberAction.SEARCH, rest)
-    if keyword in ("random", "home", "help") and not rest:
+    if keyword in ("random", "home", "help", "my-data") and not rest:
         return MemberCommand(MemberAction(keyword))
+    if keyword == "forget-me" and rest.lower() in ("", "confirm"):
+        return MemberCommand(MemberAction.FORGET_ME, rest.lower())
     if prefixed:
         return MemberCommand(MemberAction.CAPTURE, cleaned)
     return MemberCommand(MemberAction.HELP)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from stories.clock import Clock
+from stories.errors import WorkspaceInactiveError
 from stories.models import Member, Platform, Workspace
 from stories.redaction import Redactor
 from stories.visibility import Viewer
@@ -80,6 +81,7 @@ class ConversationConfig:
     cx_leads: frozenset[str] = frozenset()  # user ids, AAD object ids, e-mails/UPNs (casefolded)
     default_timezone: str = "UTC"
     page_size: int = 5
+    removal_grace_days: int = 30  # data of an uninstalled workspace is deleted after this
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,17 @@ def resolve_actor(session: Session, clock: Clock, ctx: ChatContext) -> Actor:
 
     A workspace keeps a name it already knows when the platform sends only a bare id (Slack
     leaves the team's name out of some payloads).
+
+    Raises:
+        WorkspaceInactiveError: the app was removed from the workspace (stories/installs.py).
     """
     existing = session.exec(
         select(Workspace).where(
             Workspace.platform == ctx.platform, Workspace.external_id == ctx.workspace
         )
     ).first()
+    if existing is not None and not existing.active:
+        raise WorkspaceInactiveError()
     if existing is not None and (not ctx.workspace_name or ctx.workspace_name == existing.name):
         workspace = existing
     else:

@@ -41,6 +41,7 @@ from stories.periods import Period, parse_period
 from stories.primary_department import find_member, set_primary_department
 from stories.summaries import Summary, build_summary
 from stories.transfer import Format
+from stories.visibility import Viewer
 from stories.workspace_settings import lead_identities
 
 ChannelResolver = Callable[[str], str]  # a channel as typed -> its id (raises when unusable)
@@ -190,8 +191,12 @@ def _insight(
 
 def _export(session: Session, actor: Actor, period: Period, fmt: str) -> ExportReply:
     chosen: Format = "jsonl" if fmt == "jsonl" else "csv"
-    files = export_files(
-        session=session, workspace_id=actor.workspace_id, period=period, format=chosen
+    files = export_files(  # to the lead's own direct message: every story, private ones too
+        session=session,
+        workspace_id=actor.workspace_id,
+        period=period,
+        format=chosen,
+        viewer=Viewer.steward(),
     )
     counts = ", ".join(f"{f.rows:,} rows in {f.name}" for f in files)
     return ExportReply(

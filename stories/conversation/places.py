@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from stories.conversation import installs
 from stories.conversation.context import ChatContext, CoreEnv, resolve_actor
 from stories.conversations import (
     find_conversation,
@@ -20,9 +21,22 @@ TEAM_KEY = "sightlineTeamId"  # the team of a channel conversation, kept beside 
 
 
 def remember(
-    *, env: CoreEnv, ctx: ChatContext, key: str, kind: str, reference: dict[str, Any]
+    *,
+    env: CoreEnv,
+    ctx: ChatContext,
+    key: str,
+    kind: str,
+    reference: dict[str, Any],
+    installed: bool = False,
 ) -> None:
-    """Save or refresh where this conversation can be reached."""
+    """Save or refresh where this conversation can be reached; ``installed`` when the app
+    was just added here (a removed workspace becomes active again).
+
+    Raises:
+        WorkspaceInactiveError: the app was removed from the workspace and not added back.
+    """
+    if installed:
+        installs.installed(env=env, platform=ctx.platform, workspace=ctx.workspace)
     with env.sessions() as session:
         actor = resolve_actor(session, env.clock, ctx)
         remember_conversation(
@@ -35,12 +49,15 @@ def remember(
         )
 
 
-def forget(*, env: CoreEnv, key: str, team: str | None) -> None:
-    """The bot was removed: this conversation (and every channel of its team) is retired."""
+def forget(*, env: CoreEnv, key: str, team: str | None, ctx: ChatContext | None = None) -> None:
+    """The bot was removed: this conversation (and every channel of its team) is retired;
+    with the last one, the workspace (``ctx``'s) is removed (stories/installs.py)."""
     with env.sessions() as session:
         forget_conversation(session=session, clock=env.clock, conversation_id=key)
         if team:
             forget_team(session=session, clock=env.clock, team_id=team, key=TEAM_KEY)
+    if ctx is not None:
+        installs.removed_everywhere(env=env, platform=ctx.platform, workspace=ctx.workspace)
 
 
 def reference_of(*, env: CoreEnv, key: str) -> dict[str, Any] | None:

@@ -184,6 +184,8 @@ def member_help(syntax: Syntax, *, slack: bool) -> tuple[tuple[str, str], ...]:
         (syntax.member_command("random"), "Show one story"),
         (syntax.member_command("home"), home + (" (also in the Home tab)" if slack else "")),
         (syntax.member_command("help"), "Show this help"),
+        (syntax.member_command("my-data"), "Everything Sightline keeps about you, as a file"),
+        (syntax.member_command("forget-me"), "Erase what Sightline keeps about you (asks first)"),
         ("More actions → Save as customer story", "On any message: save it as a story"),
     ]
     if slack:

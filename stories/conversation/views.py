@@ -224,6 +224,7 @@ class PostAnswer:
 
     prompt_ref: str
     answer: AnswerPost
+    member_id: int | None = None  # the answerer: the post is remembered for their erasure
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,7 +239,14 @@ class NotifyAuthor:
     answers_shown: int = 0  # how many answers this message reflects
 
 
-Effect = ShareStory | RefreshPost | RetractPost | PostAnswer | NotifyAuthor
+@dataclass(frozen=True, kw_only=True)
+class DeletePost:
+    """Delete one of the bot's posts (it carried words of someone who was erased)."""
+
+    ref: str
+
+
+Effect = ShareStory | RefreshPost | RetractPost | PostAnswer | NotifyAuthor | DeletePost
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,18 @@ One module per area; each new area adds its module here so that importing
 """
 
 from stories.models.allowance import PostAllowance
+from stories.models.inbox import InboxItem
 from stories.models.prompt_settings import (
     DepartmentPromptSettings,
     HarvestStory,
     PrimaryDepartment,
+)
+from stories.models.rights import (
+    ErasedStories,
+    HousekeepingRun,
+    MemberPost,
+    WorkspaceDataPolicy,
+    WorkspaceRemoval,
 )
 from stories.models.tables import (
     AuditEvent,
@@ -54,8 +62,12 @@ __all__ = [
     "Engagement",
     "EngagementKind",
     "EnumString",
+    "ErasedStories",
     "HarvestStory",
+    "HousekeepingRun",
+    "InboxItem",
     "Member",
+    "MemberPost",
     "MemberPreference",
     "Platform",
     "PostAllowance",
@@ -73,7 +85,9 @@ __all__ = [
     "StorytellerNotice",
     "UTCDateTime",
     "Workspace",
+    "WorkspaceDataPolicy",
     "WorkspaceLead",
+    "WorkspaceRemoval",
     "WorkspaceSettings",
     "sized",
 ]

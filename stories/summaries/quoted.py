@@ -3,7 +3,7 @@
 A summary is posted where several people read it (the leads' channel, a Teams channel), so
 the stories it quotes are those anyone may read (:func:`stories.visibility.visible_clause`
 for ``Viewer.anyone()``: shared stories). Private stories still count: in themes' counts
-here, and in every figure elsewhere.
+here, and in every figure elsewhere; a theme only private stories say is not named.
 """
 
 from __future__ import annotations
@@ -147,18 +147,25 @@ def themes(
 ) -> tuple[tuple[ThemeSummary, ...], bool]:
     """The period's top themes compared with the previous period, and whether they sampled.
 
-    Themes are found in every story and answer, private ones included; each quotes a shared
-    story that mentions it, or nothing when none does.
+    Themes are counted in every story and answer, private ones included, but a theme is named
+    only when something anyone may read says it (a shared story or an answer): a phrase found
+    in private stories alone is their own words. Each quotes a shared story that mentions
+    it, or nothing when none does.
     """
     documents, sampled = _theme_documents(session, workspace_id, period, department_id)
-    found = extract_themes(documents, limit=THEME_LIMIT)
+    readable = _readable(session, documents)
+    found = [
+        theme
+        for theme in extract_themes(documents, limit=THEME_LIMIT * 3)
+        if _speakable(theme.key, documents, readable)
+    ][:THEME_LIMIT]
     if not found:
         return (), sampled
     previous_docs, previous_sampled = _theme_documents(
         session, workspace_id, period.previous(), department_id
     )
     before = count_containing(previous_docs, [t.key for t in found])
-    examples = _examples(session, found, documents)
+    examples = _examples(found, documents, readable)
     return (
         tuple(
             ThemeSummary(
@@ -173,19 +180,31 @@ def themes(
     )
 
 
+def _readable(session: Session, documents: Sequence[ThemeDocument]) -> dict[int, str]:
+    """Story id -> text of the documents' stories that anyone may read."""
+    ids = {d.story_id for d in documents if d.story_id is not None}
+    readable = select(Story.id, Story.text).where(col(Story.id).in_(ids), visible_clause(AUDIENCE))
+    return {sid: text for sid, text in session.exec(readable) if sid is not None}
+
+
+def _speakable(key: str, documents: Sequence[ThemeDocument], readable: dict[int, str]) -> bool:
+    """Whether a shared story or an answer (posted in its prompt's thread) says ``key``."""
+    return any(
+        (not d.is_story or d.story_id in readable) and f" {key} " in f" {normalise(d.text)} "
+        for d in documents
+    )
+
+
 def _examples(
-    session: Session, found: Sequence[Theme], documents: Sequence[ThemeDocument]
+    found: Sequence[Theme], documents: Sequence[ThemeDocument], shared: dict[int, str]
 ) -> dict[str, tuple[int, str]]:
     """Theme key -> (story id, text) of the shared story each theme quotes.
 
     The same choice as :func:`stories.themes.extract_themes` makes among all documents (a
     story before an answer, then the lowest story id), made among the documents whose story
-    anyone may read. An answer quotes the story it is about; an answer about no story (its
-    story was deleted) quotes nothing.
+    anyone may read (``shared``). An answer quotes the story it is about; an answer about no
+    story (its story was deleted) quotes nothing.
     """
-    ids = {d.story_id for d in documents if d.story_id is not None}
-    readable = select(Story.id, Story.text).where(col(Story.id).in_(ids), visible_clause(AUDIENCE))
-    shared = {sid: text for sid, text in session.exec(readable) if sid is not None}
     candidates = sorted(
         (i for i, d in enumerate(documents) if d.story_id in shared),
         key=lambda i: (not documents[i].is_story, documents[i].story_id, i),

@@ -122,6 +122,14 @@ class Driver(Protocol):
 
     async def exported_stories(self, user: str) -> list[dict[str, str]]: ...
 
+    async def member(self, user: str, words: str, *, place: Place) -> Seen:
+        """Any member command: "/story <words>" in Slack, "<words>" in Teams."""
+        ...
+
+    async def my_data(self, user: str) -> dict[str, Any] | None:
+        """Ask for "my-data" in a personal place and read the file that arrives there."""
+        ...
+
     def pings(self, mentions: tuple[str, ...]) -> list[str]: ...
 
     def stories_post(self, story_id: int) -> str: ...
@@ -458,6 +466,20 @@ class SlackDriver:
                 found.append((text, next((e.get("url") for e in buttons), None)))
         return found
 
+    async def member(self, user: str, words: str, *, place: Place) -> Seen:
+        return await self._command("/story", user, words, self.channel(user, place))
+
+    async def my_data(self, user: str) -> dict[str, Any] | None:
+        await self.member(user, "my-data", place=Place.PERSONAL)
+        dm = f"D{self.uid(user)}"
+        for stored in self.fake.files.values():
+            if stored.get("channel") == dm and str(stored["filename"]).startswith(
+                "sightline-my-data"
+            ):
+                found: dict[str, Any] = json.loads(stored["content"])
+                return found
+        return None
+
     async def exported_stories(self, user: str) -> list[dict[str, str]]:
         dm = f"D{self.uid(user)}"
         for stored in self.fake.files.values():
@@ -770,6 +792,52 @@ class TeamsDriver:
         ]
         posts = [c for c in notices if c.method == "POST"]
         return len(posts), plain(notices[-1].body) if notices else ""
+
+    async def member(self, user: str, words: str, *, place: Place) -> Seen:
+        return self._seen(await self._send(user, self.conversation(user, place), text=words))
+
+    async def my_data(self, user: str) -> dict[str, Any] | None:
+        chat = self.conversation(user, Place.PERSONAL)
+        await self._send(user, chat, text="my-data")
+        content = await self._accept_offer(user, chat, "sightline-my-data")
+        return json.loads(content) if content is not None else None
+
+    async def _accept_offer(self, user: str, chat: dict[str, Any], prefix: str) -> bytes | None:
+        """Accept the latest file consent offer named ``prefix…`` and return what was uploaded."""
+        offers = [
+            c
+            for c in self.connector.replies
+            if c.conversation_id == chat["id"]
+            and any(
+                a.get("contentType", "").endswith("file.consent")
+                and str(a.get("name", "")).startswith(prefix)
+                for a in c.body.get("attachments", [])
+            )
+        ]
+        if not offers:
+            return None
+        [attachment] = offers[-1].body["attachments"]
+        name = attachment["name"]
+        await self._send(
+            user,
+            chat,
+            type="invoke",
+            name="fileConsent/invoke",
+            replyToId=offers[-1].response_id,
+            value={
+                "type": "fileUpload",
+                "action": "accept",
+                "context": attachment["content"]["acceptContext"],
+                "uploadInfo": {
+                    "name": name,
+                    "uploadUrl": self.connector.upload_url(name),
+                    "contentUrl": f"https://onedrive.test/{name}",
+                    "uniqueId": "file-1",
+                    "fileType": "json",
+                },
+            },
+        )
+        return self.connector.uploads.get(name)
 
     async def exported_stories(self, user: str) -> list[dict[str, str]]:
         chat = self.conversation(user, Place.PERSONAL)

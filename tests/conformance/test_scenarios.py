@@ -413,3 +413,38 @@ async def test_department_add_in_a_channel_links_that_channel(chat: Driver) -> N
         [department] = session.exec(select(Department)).all()
     assert chat.finance in (department.slack_channel_id, department.teams_conversation_id)
     assert department.prompt_time == "09:30"
+
+
+async def test_a_person_gets_their_own_data_and_is_forgotten_once_they_confirm(
+    chat: Driver,
+) -> None:
+    await chat.tell("ana", "The Quimby parcel arrived soaked and torn", place=Place.PUBLIC)
+    await chat.tell(
+        "ana", "Private: Ximena waited five weeks for her deposit", place=Place.PERSONAL
+    )
+    await chat.tell("ben", "Ben's story: the invoice total was wrong twice", place=Place.PUBLIC)
+
+    mine = await chat.my_data("ana")
+    assert mine is not None
+    assert sorted(s["text"] for s in mine["stories_told"]) == [
+        "Private: Ximena waited five weeks for her deposit",
+        "The Quimby parcel arrived soaked and torn",
+    ]
+    assert await chat.my_data("ben") is not None  # each person gets their own, nobody else's
+
+    asked = await chat.member("ana", "forget-me", place=Place.PERSONAL)
+    assert "forget-me confirm" in asked
+    assert len(stories(chat)) == 3  # nothing happens before the confirmation
+
+    done = await chat.member("ana", "forget-me confirm", place=Place.PERSONAL)
+    assert "Sightline has erased" in done
+    kept = {s.text: s for s in stories(chat)}
+    assert set(kept) == {
+        "The Quimby parcel arrived soaked and torn",  # shared: kept as a colleague's
+        "Ben's story: the invoice total was wrong twice",
+    }
+    assert kept["The Quimby parcel arrived soaked and torn"].author_member_id is None
+    with Session(chat.engine) as session:
+        users = [m.platform_user_id.casefold() for m in session.exec(select(Member))]
+    assert not any("ana" in user for user in users)
+    assert any("ben" in user for user in users)

@@ -422,6 +422,10 @@ class FakeSlackAPI:
             case "chat.postEphemeral":
                 return {"ok": True, "message_ts": self._next_ts()}
             case "chat.update":
+                stored = self.messages.get((p.get("channel", ""), p.get("ts", "")))
+                if stored is not None:  # the channel now shows the new text and blocks
+                    stored.pop("blocks", None)
+                    stored.update({k: p[k] for k in ("text", "blocks") if k in p})
                 return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts"), "text": ""}
             case "chat.delete":
                 self.messages.pop((p.get("channel", ""), p.get("ts", "")), None)
@@ -471,6 +475,9 @@ class FakeSlackAPI:
                 return {"ok": True, "user": self.users[user]}
             case "usergroups.users.list":
                 return {"ok": True, "users": []}
+            case "files.delete":
+                self.files.pop(str(p.get("file", "")), None)
+                return {"ok": True}
             case "files.getUploadURLExternal":
                 file_id = f"F{next(self._ts):08d}"
                 self.files[file_id] = {

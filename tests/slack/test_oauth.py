@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
 
+from bot.secret_box import SecretBox
 from tests.slack.conftest import SlackHarness
 from tests.slack.test_capture import STORY, eventually_posted, stories
 
@@ -17,6 +18,7 @@ from tests.slack.test_capture import STORY, eventually_posted, stories
 pytest.importorskip("greenlet")
 
 TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
+SECRET_KEY = "VGhpcyBpcyBhIHRlc3Qga2V5IGZvciBTaWdodGxpbmU="  # a Fernet key, for tests only
 
 
 @pytest.fixture
@@ -73,6 +75,7 @@ async def test_install_stores_the_workspace_and_uninstall_forgets_it(
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="client-secret",
         public_url="https://stories.acme.test",
+        secret_key=SECRET_KEY,
     )
     assert slack.platform.mode == "oauth"
 
@@ -88,7 +91,8 @@ async def test_install_stores_the_workspace_and_uninstall_forgets_it(
     state = query["state"][0]
     cookie = install.headers["set-cookie"].split(";")[0]
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT state FROM slack_oauth_states")).scalar() == state
+        stored_state = connection.execute(text("SELECT state FROM slack_oauth_states")).scalar()
+    assert stored_state == SecretBox([SECRET_KEY]).digest(state)  # a keyed hash, not the state
 
     done = await slack.http.get(
         "/slack/oauth_redirect",
@@ -103,7 +107,10 @@ async def test_install_stores_the_workspace_and_uninstall_forgets_it(
             text("SELECT team_id, bot_token, client_id FROM slack_installations")
         ).one()
         states = connection.execute(text("SELECT count(*) FROM slack_oauth_states")).scalar()
-    assert tuple(row) == ("T0SIGHT01", "xoxb-T0SIGHT01-installed", "1111.2222")
+    team, sealed, client = tuple(row)
+    assert (team, client) == ("T0SIGHT01", "1111.2222")
+    assert "xoxb" not in sealed  # encrypted at rest
+    assert SecretBox([SECRET_KEY]).decrypt(sealed) == "xoxb-T0SIGHT01-installed"
     assert states == 0  # a state is good for one use
 
     # A replayed callback (state already consumed) is refused and stores nothing new.
@@ -157,7 +164,10 @@ async def test_install_stores_the_workspace_and_uninstall_forgets_it(
 @pytest.mark.usefixtures("clean_oauth_tables")
 async def test_unknown_workspace_is_refused_cleanly(make_harness: object, session: Session) -> None:
     slack: SlackHarness = await make_harness(  # type: ignore[operator]
-        SLACK_BOT_TOKEN=None, SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="s"
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="s",
+        secret_key=SECRET_KEY,
     )
     response = await slack.command(STORY)
     assert response.status_code < 500

@@ -1,0 +1,124 @@
+"""The durable inbox: what a platform asked for, recorded before it is acknowledged.
+
+A request is recorded (unique by platform and key: Slack's event id, an interaction's
+trigger id) in the same database before the platform hears "OK"; the row is finished once
+the work is done, and its raw body is then cleared. A row that is never finished (the
+process was killed after the acknowledgement) is claimed again by any replica after
+``stale`` and replayed; a request seen twice (a platform retry, another replica) is
+recognised by its key. The raw body holds unredacted text, so it is kept only until the
+work is done, and a request tried ``MAX_ATTEMPTS`` times and still unfinished after
+``GIVE_UP_AFTER`` is dropped, not kept (a replay interrupted by another kill is no reason to
+give up, so the attempts alone never are).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from stories.clock import Clock
+from stories.models import InboxItem
+
+MAX_ATTEMPTS = 5
+GIVE_UP_AFTER = timedelta(hours=1)  # and only once this old: a kill mid-replay is no failure
+DONE_KEPT = timedelta(days=1)  # finished keys are remembered this long, to spot retries
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A request to replay."""
+
+    key: str
+    body: str
+    headers: dict[str, Any]
+    attempts: int
+
+
+def receive(
+    *,
+    session: Session,
+    clock: Clock,
+    platform: str,
+    key: str,
+    body: str,
+    headers: dict[str, Any],
+    instance: str,
+) -> bool:
+    """Record a request; False when its key was seen before (nothing is recorded then)."""
+    now = clock.now()
+    item = InboxItem(
+        platform=platform,
+        key=key,
+        body=body,
+        headers=headers,
+        received_at=now,
+        claimed_by=instance,
+        claimed_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        session.rollback()
+        return False
+    session.commit()
+    return True
+
+
+def finish(*, session: Session, clock: Clock, platform: str, key: str) -> None:
+    """The work is done: the key stays (retries are recognised), the body goes."""
+    session.execute(
+        update(InboxItem)
+        .where(col(InboxItem.platform) == platform, col(InboxItem.key) == key)
+        .values(done_at=clock.now(), body="", headers={})
+    )
+    session.commit()
+
+
+def claim_stale(
+    *, session: Session, clock: Clock, platform: str, stale: timedelta, instance: str
+) -> list[Pending]:
+    """Claim the unfinished requests nobody has touched for ``stale``, for this replica.
+
+    Each row is claimed by a conditional update (on the claim time it was read with), so of
+    two replicas looking at once only one replays it. A request tried ``MAX_ATTEMPTS``
+    times and older than ``GIVE_UP_AFTER`` is given up: finished without its body.
+    """
+    now = clock.now()
+    rows = session.exec(
+        select(InboxItem).where(
+            col(InboxItem.platform) == platform,
+            col(InboxItem.done_at).is_(None),
+            col(InboxItem.claimed_at) < now - stale,
+        )
+    ).all()
+    claimed = []
+    for row in rows:
+        if row.attempts >= MAX_ATTEMPTS and row.received_at < now - GIVE_UP_AFTER:
+            finish(session=session, clock=clock, platform=platform, key=row.key)
+            continue
+        won = session.execute(
+            update(InboxItem)
+            .where(col(InboxItem.id) == row.id, col(InboxItem.claimed_at) == row.claimed_at)
+            .values(claimed_at=now, claimed_by=instance, attempts=row.attempts + 1)
+        )
+        session.commit()
+        if won.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(Pending(row.key, row.body, dict(row.headers), row.attempts + 1))
+    return claimed
+
+
+def forget_done(*, session: Session, now: datetime) -> int:
+    """Drop finished keys older than ``DONE_KEPT`` (a retry that late is not a retry)."""
+    result = session.execute(
+        delete(InboxItem).where(
+            col(InboxItem.done_at).is_not(None), col(InboxItem.done_at) < now - DONE_KEPT
+        )
+    )
+    session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
