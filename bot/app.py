@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.dashboard import attach_dashboard, build_dashboard_links
 from bot.delivery import PromptSender
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import PromptScheduler
@@ -42,11 +43,13 @@ class Sightline:
     senders: dict[str, PromptSender] = field(default_factory=dict)
     scheduler: PromptScheduler | None = None  # None: no platform can deliver prompts
     platforms: list[Platform] = field(default_factory=list)
+    prompt_now: PromptNowPort | None = None
 
     def web_app(self) -> web.Application:
         """The HTTP server with every platform's endpoints; the prompt scheduler starts and
         stops with it unless prompts are switched off."""
         app = build_web_app(self.runtime, platforms=self.platforms)
+        attach_dashboard(app, self.runtime, self.core, self.prompt_now)
         if self.scheduler is None:
             logger.info("No platform can send prompts yet: the prompt scheduler is not started.")
         elif not self.runtime.settings.prompts_enabled:
@@ -75,6 +78,7 @@ def build_core(runtime: Runtime) -> CoreEnv:
         config=ConversationConfig(
             stories_channels=channels, cx_leads=leads, default_timezone=settings.default_timezone
         ),
+        dashboard=build_dashboard_links(runtime),
     )
 
 
@@ -98,6 +102,7 @@ def build_sightline(
     if sightline.senders:
         sightline.scheduler = PromptScheduler(runtime, sightline.senders)
     prompt_now = _prompt_now(sightline.scheduler) if sightline.scheduler else None
+    sightline.prompt_now = prompt_now
     if slack is not None:
         from bot.slack import SlackPlatform, register_listeners
 

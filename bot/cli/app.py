@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import db, departments, playground, prompts, serve, slack, stories, summary, teams
+from bot.cli import (
+    dashboard,
+    db,
+    departments,
+    playground,
+    prompts,
+    serve,
+    slack,
+    stories,
+    summary,
+    teams,
+)
 from bot.cli.context import STATE
 
 app = typer.Typer(
@@ -22,6 +33,7 @@ app.add_typer(slack.app, name="slack")
 app.add_typer(prompts.app, name="prompts")
 app.add_typer(teams.app, name="teams")
 app.add_typer(playground.app, name="playground")
+app.add_typer(dashboard.app, name="dashboard")
 app.command("serve")(serve.serve)
 app.command("demo-data")(stories.demo_data)
 app.command("summary")(summary.summary)

@@ -19,7 +19,7 @@ from stories.periods import looks_like_period
 _TYPOGRAPHY = str.maketrans({"\u00a0": " ", "“": '"', "”": '"', "—": "--", "–": "--"})
 _ADD_OPTIONS = {"--time": "prompt_time", "--tz": "timezone", "--days": "prompt_days"}
 FORMATS = ("csv", "jsonl")
-LEAD_WORDS = frozenset({"summary", "export", "departments", "department", "prompt"})
+LEAD_WORDS = frozenset({"summary", "export", "departments", "department", "prompt", "dashboard"})
 
 
 class MemberAction(StrEnum):
@@ -76,6 +76,7 @@ class LeadAction(StrEnum):
     PROMPT_NOW = "prompt_now"
     SUMMARY = "summary"
     EXPORT = "export"
+    DASHBOARD = "dashboard"  # a one-time sign-in link to the web dashboard
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,10 @@ def parse_lead(text: str, *, syntax: Syntax) -> LeadCommand:
         )
     if head == "export":
         return _parse_export(rest)
+    if head == "dashboard":
+        if rest:
+            raise _write(syntax, "dashboard", "on its own")
+        return LeadCommand(LeadAction.DASHBOARD)
     if head == "departments":
         if rest:
             raise _write(syntax, "departments", "on its own")

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from stories.clock import Clock
+from stories.dashboard.signin import DashboardLinks
 from stories.models import Member, Platform, Workspace
 from stories.redaction import Redactor
 from stories.visibility import Viewer
@@ -88,6 +89,7 @@ class CoreEnv:
     clock: Clock
     redactor: Redactor
     config: ConversationConfig = field(default_factory=ConversationConfig)
+    dashboard: DashboardLinks | None = None  # None: the web dashboard is not set up
 
 
 def resolve_actor(session: Session, clock: Clock, ctx: ChatContext) -> Actor:

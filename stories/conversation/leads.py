@@ -18,6 +18,7 @@ from sqlmodel import Session
 from stories.conversation import lead_texts, texts
 from stories.conversation.commands import LeadAction, LeadCommand, parse_lead
 from stories.conversation.context import Actor, ChatContext, CoreEnv, Place, resolve_actor
+from stories.conversation.dashboard import DashboardLinkReply, dashboard_reply
 from stories.conversation.views import (
     DepartmentRow,
     DepartmentsView,
@@ -81,7 +82,15 @@ class PromptNowRequest:
     name: str
 
 
-LeadAnswer = Notice | DepartmentsView | HelpView | SummaryReply | ExportReply | PromptNowRequest
+LeadAnswer = (
+    Notice
+    | DepartmentsView
+    | HelpView
+    | SummaryReply
+    | ExportReply
+    | PromptNowRequest
+    | DashboardLinkReply
+)
 LeadReply = LeadAnswer | NeedsEvidence
 
 
@@ -147,6 +156,8 @@ def lead_command(
             return HelpView(
                 intro=texts.HELP_INTRO, member=(), lead=lead_texts.lead_help(syntax), footer=""
             )
+        if command.action == LeadAction.DASHBOARD:
+            return dashboard_reply(session, env, actor)
         if command.action in (LeadAction.SUMMARY, LeadAction.EXPORT):
             return _insight(session, env, actor, command)
         return _departments(session, env, ctx, actor, command, channel)

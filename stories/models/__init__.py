@@ -4,6 +4,7 @@ One module per area; each new area adds its module here so that importing
 `stories.models` registers every table (migrations and tests rely on it).
 """
 
+from stories.models.dashboard import DashboardLink, DashboardSession
 from stories.models.tables import (
     AuditEvent,
     ChatConversation,
@@ -37,6 +38,8 @@ from stories.models.tables import (
 __all__ = [
     "AuditEvent",
     "ChatConversation",
+    "DashboardLink",
+    "DashboardSession",
     "DeliveryStatus",
     "Department",
     "DepartmentMember",

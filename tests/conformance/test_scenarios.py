@@ -6,11 +6,27 @@ tested beside each platform's own tests instead.
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from sqlmodel import Session, col, select
 
 from stories.conversation.context import Place
-from stories.models import DeliveryStatus, Engagement, Member, PromptDelivery, Story
-from tests.conformance.drivers import LEAD, Driver, latest_delivery
+from stories.models import (
+    DashboardLink,
+    DeliveryStatus,
+    Engagement,
+    Member,
+    PromptDelivery,
+    Story,
+)
+from tests.conformance.drivers import (
+    LEAD,
+    Driver,
+    SlackDriver,
+    TeamsDriver,
+    latest_delivery,
+)
 
 STORY = "Ana (ana@example.com, +44 7911 123456) waited three weeks for her refund"
 
@@ -233,3 +249,24 @@ async def test_prompt_now_through_the_ledger_is_recorded_once(chat: Driver) -> N
     with Session(chat.engine) as session:
         [row] = session.exec(select(PromptDelivery)).all()
     assert (row.kind, row.status) == ("manual", DeliveryStatus.SENT)
+
+
+async def test_a_lead_gets_a_private_one_time_dashboard_link(chat: Driver) -> None:
+    refused = await chat.lead("ben", "dashboard")
+    assert "is for CX leads" in refused
+    assert "/dashboard/signin/" not in refused
+    seen = await chat.lead(LEAD, "dashboard")
+    assert "works once" in seen
+    [url] = set(re.findall(r"https?://\S+/dashboard/signin/[A-Za-z0-9_.-]+", seen.text))
+    with Session(chat.engine) as session:
+        [link] = session.exec(select(DashboardLink)).all()
+        lead = session.get(Member, link.member_id)
+    assert lead is not None
+    assert lead.platform_user_id in (
+        SlackDriver.uid(LEAD),
+        TeamsDriver.account(LEAD)["aadObjectId"],
+    )
+    assert link.used_at is None
+    assert link.expires_at == chat.clock.now() + timedelta(minutes=10)
+    again = await chat.lead(LEAD, "dashboard")
+    assert url not in again  # every request makes a new link

@@ -1,0 +1,36 @@
+"""The web skin: the CX leads' dashboard, server-rendered from the core's view models.
+
+Like the Slack and Teams skins it only translates (requests in, neutral calls, HTML out) and
+never imports the composition root or a chat skin; ``register`` is its one entry point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from handlers.web.auth import (
+    DEPS,
+    handle_signin,
+    handle_signin_page,
+    handle_signout,
+    lead_page,
+)
+from handlers.web.deps import WebDeps
+from handlers.web.overview import handle_overview
+
+STATIC = Path(__file__).parent / "static"
+SIGNIN = "/dashboard/signin/{token:[A-Za-z0-9_.-]+}"
+
+__all__ = ["WebDeps", "register"]
+
+
+def register(app: web.Application, deps: WebDeps) -> None:
+    """Add the dashboard's routes under ``/dashboard``."""
+    app[DEPS] = deps
+    app.router.add_get(SIGNIN, handle_signin_page)
+    app.router.add_post(SIGNIN, handle_signin)
+    app.router.add_post("/dashboard/signout", lead_page(handle_signout))
+    app.router.add_get("/dashboard", lead_page(handle_overview))
+    app.router.add_static("/dashboard/static", STATIC, append_version=True)
