@@ -49,7 +49,9 @@ class Sightline:
         """The HTTP server with every platform's endpoints; the prompt scheduler starts and
         stops with it unless prompts are switched off."""
         app = build_web_app(self.runtime, platforms=self.platforms)
-        attach_dashboard(app, self.runtime, self.core, self.prompt_now)
+        attach_dashboard(
+            app, self.runtime, self.core, prompt_now=self.prompt_now, senders=self.senders
+        )
         if self.scheduler is None:
             logger.info("No platform can send prompts yet: the prompt scheduler is not started.")
         elif not self.runtime.settings.prompts_enabled:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+from collections.abc import Mapping, Sequence
 
 from aiohttp import web
 
+from bot.delivery import PromptSender
 from bot.runtime import Runtime
 from handlers.web import WebDeps, register
-from handlers.web.deps import PromptNow
+from handlers.web.deps import FollowPosts, PromptNow
 from stories.conversation.context import CoreEnv
+from stories.conversation.views import Effect
 from stories.dashboard.signin import DashboardLinks, LinkSigner
 
 logger = logging.getLogger(__name__)
@@ -37,9 +40,46 @@ def build_dashboard_links(runtime: Runtime) -> DashboardLinks:
 
 
 def attach_dashboard(
-    app: web.Application, runtime: Runtime, core: CoreEnv, prompt_now: PromptNow | None
+    app: web.Application,
+    runtime: Runtime,
+    core: CoreEnv,
+    *,
+    prompt_now: PromptNow | None,
+    senders: Mapping[str, PromptSender],
 ) -> None:
     """Serve the dashboard under ``/dashboard`` on the shared server."""
     links = core.dashboard or build_dashboard_links(runtime)
-    secure = links.base_url.startswith("https://")
-    register(app, WebDeps(core=core, signer=links.signer, secure=secure, prompt_now=prompt_now))
+    deps = WebDeps(
+        core=core,
+        signer=links.signer,
+        secure=links.base_url.startswith("https://"),
+        prompt_now=prompt_now,
+        follow_posts=build_follow_posts(core, senders),
+    )
+    register(app, deps)
+
+
+def build_follow_posts(core: CoreEnv, senders: Mapping[str, PromptSender]) -> FollowPosts | None:
+    """What the dashboard's changes do in chat, through each platform's own effects."""
+    if not senders:
+        return None
+
+    async def follow(platform: str, workspace: str, effects: Sequence[Effect]) -> None:
+        sender = senders.get(platform)
+        if sender is None:
+            logger.info("no %s sender: a dashboard change is not carried into chat", platform)
+            return
+        if platform == "slack":
+            from handlers.slack.effects import SlackEffects  # a Teams-only install skips bolt
+            from handlers.slack.sender import SlackPromptSender
+
+            assert isinstance(sender, SlackPromptSender)
+            await SlackEffects(core).apply(await sender.client_for(workspace), effects)
+        else:
+            from handlers.teams.effects import TeamsEffects  # a Slack-only install skips it
+            from handlers.teams.sender import TeamsSender
+
+            assert isinstance(sender, TeamsSender)
+            await TeamsEffects(core, sender).apply(effects)
+
+    return follow

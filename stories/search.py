@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from stories.capture import normalise_touchpoint
 from stories.errors import InvalidSearchError
-from stories.models import Story
+from stories.models import Emotion, SourceKind, Story
 from stories.visibility import Viewer, visible_clause
 
 MAX_QUERY_LENGTH = 200
@@ -114,6 +114,8 @@ def search_stories(
     limit: int = 10,
     offset: int = 0,
     viewer: Viewer | None = None,
+    emotion: Emotion | None = None,
+    source: SourceKind | None = None,
 ) -> SearchPage:
     """Best-matching stories first, with optional filters.
 
@@ -125,6 +127,7 @@ def search_stories(
         limit / offset: one page of results; ``has_more`` says whether another follows.
         viewer: only stories this viewer may read (see stories.visibility); None: every
             story (the command line's operator).
+        emotion / source: only stories with this emotion, or captured this way (dashboard).
 
     Raises:
         InvalidSearchError: the query holds no word to look for.
@@ -141,6 +144,11 @@ def search_stories(
         since=since,
         until=until,
     )
+    filters += [
+        _unindexed(attr) == value if sqlite else col(attr) == value
+        for attr, value in ((Story.emotion, emotion), (Story.source_kind, source))
+        if value is not None
+    ]
     if sqlite:
         candidates, best_first, sign = _sqlite_candidates(terms, filters, slug)
     else:

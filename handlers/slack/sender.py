@@ -58,6 +58,10 @@ class SlackPromptSender:
         self._interval = 1.0 / post_rate if post_rate else 0.0
         self._next_slot = 0.0
 
+    async def client_for(self, team: str) -> AsyncWebClient:
+        """The Web API client for a workspace (the dashboard's post follow-ups use it)."""
+        return await self._client_for(team)
+
     async def send_prompt(self, *, message: PromptMessage) -> str:
         client = await self._client_for(message.workspace_external_id)
         response = await self._post(

@@ -19,6 +19,7 @@ from handlers.web.auth import (
 )
 from handlers.web.deps import WebDeps
 from handlers.web.overview import handle_overview
+from handlers.web.stories import handle_moderate, handle_stories, handle_story
 
 STATIC = Path(__file__).parent / "static"
 SIGNIN = "/dashboard/signin/{token:[A-Za-z0-9_.-]+}"
@@ -33,4 +34,9 @@ def register(app: web.Application, deps: WebDeps) -> None:
     app.router.add_post(SIGNIN, handle_signin)
     app.router.add_post("/dashboard/signout", lead_page(handle_signout))
     app.router.add_get("/dashboard", lead_page(handle_overview))
+    app.router.add_get("/dashboard/stories", lead_page(handle_stories))
+    app.router.add_get(r"/dashboard/stories/{story_id:\d+}", lead_page(handle_story))
+    app.router.add_post(
+        r"/dashboard/stories/{story_id:\d+}/{action:hide|delete}", lead_page(handle_moderate)
+    )
     app.router.add_static("/dashboard/static", STATIC, append_version=True)
