@@ -17,7 +17,9 @@ from handlers.web.auth import (
     handle_signout,
     lead_page,
 )
+from handlers.web.departments import handle_department_action, handle_departments
 from handlers.web.deps import WebDeps
+from handlers.web.insight import handle_download, handle_downloads, handle_silo, handle_themes
 from handlers.web.overview import handle_overview
 from handlers.web.stories import handle_moderate, handle_stories, handle_story
 
@@ -38,5 +40,17 @@ def register(app: web.Application, deps: WebDeps) -> None:
     app.router.add_get(r"/dashboard/stories/{story_id:\d+}", lead_page(handle_story))
     app.router.add_post(
         r"/dashboard/stories/{story_id:\d+}/{action:hide|delete}", lead_page(handle_moderate)
+    )
+    app.router.add_get("/dashboard/departments", lead_page(handle_departments))
+    app.router.add_post(
+        r"/dashboard/departments/{department_id:\d+}/{action:pause|resume|prompt}",
+        lead_page(handle_department_action),
+    )
+    app.router.add_get("/dashboard/silo", lead_page(handle_silo))
+    app.router.add_get("/dashboard/themes", lead_page(handle_themes))
+    app.router.add_get("/dashboard/downloads", lead_page(handle_downloads))
+    app.router.add_get(
+        "/dashboard/downloads/{what:stories|answers|engagement}.{format:csv|jsonl}",
+        lead_page(handle_download),
     )
     app.router.add_static("/dashboard/static", STATIC, append_version=True)
