@@ -143,12 +143,9 @@ def search_stories(
         department_id=department_id,
         since=since,
         until=until,
+        emotion=emotion,
+        source=source,
     )
-    filters += [
-        _unindexed(attr) == value if sqlite else col(attr) == value
-        for attr, value in ((Story.emotion, emotion), (Story.source_kind, source))
-        if value is not None
-    ]
     if sqlite:
         candidates, best_first, sign = _sqlite_candidates(terms, filters, slug)
     else:
@@ -174,6 +171,8 @@ def _filters(
     department_id: int | None,
     since: datetime | None,
     until: datetime | None,
+    emotion: Emotion | None = None,
+    source: SourceKind | None = None,
 ) -> list[ColumnElement[bool]]:
     # On SQLite the story table's indexes must not be used for these filters: with them the
     # planner walks a (workspace, touchpoint, date) range and runs the full-text MATCH once
@@ -192,6 +191,10 @@ def _filters(
         filters.append(column(Story.created_at) >= since)
     if until is not None:
         filters.append(column(Story.created_at) <= until)
+    if emotion is not None:
+        filters.append(column(Story.emotion) == emotion)
+    if source is not None:
+        filters.append(column(Story.source_kind) == source)
     return filters
 
 

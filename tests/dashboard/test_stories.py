@@ -90,6 +90,12 @@ async def test_filters_narrow_the_table(signed_in: Signed) -> None:
         "/dashboard/stories", params={"q": "billing or invoice", "source": "import"}
     )
     assert listed(by_words_and_source.text) == []
+    for emotion, expected in (("frustrated", [seeded.story_ids[0]]), ("delighted", [])):
+        by_emotion = await http.get(
+            "/dashboard/stories", params={"q": "refund", "emotion": emotion}
+        )
+        assert listed(by_emotion.text) == expected
+    assert len(listed((await http.get("/dashboard/stories", params={"source": "slash"})).text)) == 6
     bad = await http.get("/dashboard/stories", params={"since": "yesterday"})
     assert bad.status_code == 400
     assert "is not a date" in bad.text
