@@ -30,6 +30,8 @@ from stories.models import Workspace
 from tests.conftest import START
 from tests.dashboard.conftest import KEY
 from tests.dashboard.seed import Seeded, seed_workspace
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 
 CHROMIUM = os.environ.get("SIGHTLINE_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -46,6 +48,7 @@ class Site:
     clock: FixedClock
     seeded: Seeded
     database_url: str
+    slack: FakeSlackAPI
 
     def link(self, user: str = "U-LEAD", workspace: str = "T1") -> str:
         core = self.sightline.core
@@ -73,9 +76,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     upgrade(engine)
     clock = FixedClock(START)
     seeded = seed_workspace(engine, clock)
-    settings = load_settings(_env_file=None, database_url=url, dashboard_secret_key=KEY)
-    sightline = build_sightline(settings, engine=engine, clock=clock)
     loop = asyncio.new_event_loop()
+    fake = FakeSlackAPI()  # prompt now and the stories channel's posts go here
+    loop.run_until_complete(fake.__aenter__())
+    settings = load_settings(
+        _env_file=None,
+        database_url=url,
+        dashboard_secret_key=KEY,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        slack_api_url=fake.url,
+        prompts_enabled=False,
+    )
+    sightline = build_sightline(settings, engine=engine, clock=clock)
     runner = web.AppRunner(sightline.web_app())
     loop.run_until_complete(runner.setup())
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -84,9 +97,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{port}", sightline, engine, clock, seeded, url)
+        yield Site(f"http://127.0.0.1:{port}", sightline, engine, clock, seeded, url, fake)
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(fake.__aexit__(None, None, None), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         engine.dispose()
