@@ -4,12 +4,14 @@ summaries and ``sightline summary --json``), line-of-sight coverage, and weekly 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from stories.dashboard.coverage import Coverage, line_of_sight_coverage, reached_members
+from stories.dashboard.coverage import Coverage, line_of_sight_coverage
 from stories.dashboard.svg import Bars, bar_chart
+from stories.models import SiloDay
 from stories.periods import Period
 from stories.summaries import Summary, build_summary
 from stories.summaries.model import Change
@@ -72,35 +74,46 @@ def tiles_of(summary: Summary) -> tuple[Tile, ...]:
     )
 
 
-def _weeks(summary: Summary) -> list[tuple[str, datetime, datetime]]:
+def _across_by_week(session: Session, summary: Summary) -> tuple[int, ...]:
+    """Resonates and answers given to another department's stories, per week of the summary
+    (whole days from the silo rollup the summary itself reads)."""
     period = summary.period
-    weeks = []
-    for label, first in zip(summary.weekly.weeks, summary.weekly.week_starts, strict=True):
-        start = max(datetime.combine(first, time(0), tzinfo=UTC), period.start)
-        end = min(datetime.combine(first, time(0), tzinfo=UTC) + timedelta(days=7), period.end)
-        weeks.append((label, start, end))
-    return weeks[-MAX_TREND_WEEKS:]
+    rows = session.execute(
+        select(col(SiloDay.day), func.sum(col(SiloDay.n)))
+        .where(
+            col(SiloDay.workspace_id) == summary.workspace_id,
+            col(SiloDay.other_department).is_(True),
+            col(SiloDay.day) >= period.start.date(),
+            col(SiloDay.day) < period.end.date() + timedelta(days=1),
+        )
+        .group_by(col(SiloDay.day))
+    ).all()
+    starts = summary.weekly.week_starts
+    counts = [0] * len(starts)
+    for day, n in rows:
+        for index in range(len(starts) - 1, -1, -1):
+            if day >= starts[index]:
+                counts[index] += int(n or 0)
+                break
+    return tuple(counts)
 
 
 def _charts(session: Session, summary: Summary) -> tuple[Chart, ...]:
-    weeks = _weeks(summary)
-    labels = tuple(label.split("-")[-1] for label, _, _ in weeks)
-    offset = len(summary.weekly.weeks) - len(weeks)
+    weekly = summary.weekly
+    keep = slice(max(0, len(weekly.weeks) - MAX_TREND_WEEKS), None)
+    weeks = weekly.weeks[keep]
+    labels = tuple(week.split("-")[-1] for week in weeks)
     stories = tuple(
-        sum(series.counts[offset + index] for series in summary.weekly.series)
-        for index in range(len(weeks))
-    )
-    reached = tuple(
-        reached_members(session=session, workspace_id=summary.workspace_id, start=start, end=end)
-        for _, start, end in weeks
-    )
+        sum(series.counts[index] for series in weekly.series) for index in range(len(weekly.weeks))
+    )[keep]
+    across = _across_by_week(session, summary)[keep]
     charts = []
     for key, title, values in (
         ("stories", "Stories captured per week", stories),
-        ("reached", "People outside customer-facing teams who reacted, per week", reached),
+        ("across", "Resonates and answers across departments, per week", across),
     ):
         bars = Bars(title=title, labels=labels, values=tuple(float(v) for v in values))
-        rows = tuple((label, f"{v:,}") for (label, _, _), v in zip(weeks, values, strict=True))
+        rows = tuple((week, f"{v:,}") for week, v in zip(weeks, values, strict=True))
         charts.append(Chart(title=title, svg=bar_chart(bars, chart_id=f"chart-{key}"), rows=rows))
     return tuple(charts)
 

@@ -1,4 +1,5 @@
-"""The dashboard's sign-in: one-time links (used once across replicas) and sessions.
+"""The dashboard: sign-in links (used once across replicas) and sessions, and the indexes
+line-of-sight coverage seeks by (one member's reactions in a period, read from the index).
 
 Revision ID: 0014
 Revises: 0010
@@ -30,6 +31,14 @@ def _owner_columns() -> list[sa.Column]:  # type: ignore[type-arg]
     ]
 
 
+# Coverage asks, per member of a department that is not customer-facing, whether they reacted
+# in a period: each EXISTS is one seek into one of these, whatever the table's size.
+REACH_INDEXES = [
+    ("ix_engagement_member_reach", "engagement", ["member_id", "kind", "created_at"]),
+    ("ix_promptanswer_member_reach", "promptanswer", ["member_id", "created_at", "story_id"]),
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "dashboardlink",
@@ -52,9 +61,13 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_dashboardsession_workspace_id", "dashboardsession", ["workspace_id"])
+    for name, table, columns in REACH_INDEXES:
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
+    for name, table, _ in reversed(REACH_INDEXES):
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_dashboardsession_workspace_id", table_name="dashboardsession")
     op.drop_table("dashboardsession")
     op.drop_index("ix_dashboardlink_workspace_id", table_name="dashboardlink")
