@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import cast
 
 from aiohttp import web
 
@@ -11,8 +11,8 @@ from handlers.web.auth import deps_of
 from handlers.web.periods import CHOICES, PeriodChoice, period_of
 from handlers.web.render import HEADERS, page
 from stories.dashboard.signin import SignedIn
-from stories.dashboard.silo import silo_matrix
-from stories.dashboard.themes import themes_with_quotes
+from stories.dashboard.silo import SiloMatrix, silo_matrix
+from stories.dashboard.themes import ThemeQuotes, themes_with_quotes
 from stories.errors import SightlineError
 from stories.exports import KINDS, ExportFile, What, export_files
 from stories.periods import Period
@@ -48,7 +48,7 @@ async def handle_silo(request: web.Request, lead: SignedIn) -> web.Response:
     period, choice = chosen
     core = deps_of(request).core
 
-    def work() -> Any:
+    def work() -> SiloMatrix:
         with core.sessions() as session:
             return silo_matrix(session=session, workspace_id=lead.workspace_id, period=period)
 
@@ -74,7 +74,7 @@ async def handle_themes(request: web.Request, lead: SignedIn) -> web.Response:
     period, choice = chosen
     core = deps_of(request).core
 
-    def work() -> Any:
+    def work() -> list[ThemeQuotes]:
         with core.sessions() as session:
             summary = build_summary(
                 session=session,

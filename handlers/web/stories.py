@@ -14,10 +14,16 @@ from handlers.web.render import message, page
 from handlers.web.texts import NOT_FOUND
 from stories.dashboard.moderation import Followed, delete_as_lead, hide_story
 from stories.dashboard.signin import SignedIn
-from stories.dashboard.stories import StoryFilters, stories_page, story_detail
+from stories.dashboard.stories import (
+    StoriesPage,
+    StoryDetail,
+    StoryFilters,
+    stories_page,
+    story_detail,
+)
 from stories.departments import list_departments
 from stories.errors import InvalidFieldError, NotFoundError, SightlineError
-from stories.models import Emotion, SourceKind
+from stories.models import Department, Emotion, SourceKind
 from stories.visibility import Viewer
 
 logger = logging.getLogger(__name__)
@@ -72,7 +78,7 @@ async def handle_stories(request: web.Request, lead: SignedIn) -> web.Response:
         "sources": [s.value for s in SourceKind],
     }
 
-    def work() -> tuple[object, object]:
+    def work() -> tuple[list[Department], StoriesPage | str]:
         with core.sessions() as session:
             departments = list_departments(session=session, workspace_id=lead.workspace_id)
             try:
@@ -109,7 +115,7 @@ async def handle_story(request: web.Request, lead: SignedIn) -> web.Response:
     core = deps_of(request).core
     story_id = int(request.match_info["story_id"])
 
-    def work() -> object:
+    def work() -> StoryDetail:
         with core.sessions() as session:
             return story_detail(
                 session=session,
