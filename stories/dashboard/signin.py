@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from stories.clock import Clock
@@ -77,6 +77,7 @@ def issue_link(
     """
     nonce = secrets.token_urlsafe(24)
     now = clock.now()
+    _forget_old(session, now)
     row = DashboardLink(
         workspace_id=workspace_id,
         member_id=member_id,
@@ -88,6 +89,13 @@ def issue_link(
     session.commit()
     assert row.id is not None
     return links.url(links.signer.sign(row.id, nonce))
+
+
+def _forget_old(session: Session, now: datetime) -> None:
+    """Links and sessions a day past their end are kept no longer (each new link tidies up)."""
+    cutoff = now - timedelta(days=1)
+    session.execute(delete(DashboardLink).where(col(DashboardLink.expires_at) < cutoff))
+    session.execute(delete(DashboardSession).where(col(DashboardSession.expires_at) < cutoff))
 
 
 class Refusal(StrEnum):

@@ -131,3 +131,19 @@ async def test_cookies_are_secure_behind_an_https_address(
 async def test_an_admin_link_is_refused_for_someone_who_is_not_a_lead(served: Served) -> None:
     with pytest.raises(NotALeadError, match="not a CX lead"):
         served.link(user="U-MEMBER")
+
+
+async def test_old_links_and_sessions_are_forgotten_a_day_after_they_end(
+    served: Served, http: httpx.AsyncClient, clock: FixedClock, engine: Engine
+) -> None:
+    await sign_in(http, served, served.link())
+    served.link()  # never used
+    clock.advance(hours=12, minutes=1)
+    served.link()  # a day has not passed since either ended: nothing is forgotten yet
+    with Session(engine) as session:
+        assert len(session.exec(select(DashboardLink)).all()) == 3
+    clock.advance(days=1)
+    served.link()
+    with Session(engine) as session:
+        assert len(session.exec(select(DashboardLink)).all()) == 2  # the last two
+        assert session.exec(select(DashboardSession)).all() == []
