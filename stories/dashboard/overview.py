@@ -118,22 +118,17 @@ def _charts(session: Session, summary: Summary) -> tuple[Chart, ...]:
     return tuple(charts)
 
 
-def build_overview(
+def summary_and_trends(
     *, session: Session, workspace_id: int, period: Period, now: datetime
-) -> Overview:
-    """Everything the overview shows for ``period`` in one workspace.
-
-    Args:
-        session: an open session (only reads).
-        workspace_id: the signed-in lead's workspace.
-        period: the period, compared with the previous one of equal length.
-        now: the clock's time (as for :func:`build_summary`).
-    """
+) -> tuple[Summary, tuple[Chart, ...]]:
+    """The summary (as :func:`build_summary` makes it everywhere) and the weekly charts."""
     summary = build_summary(session=session, workspace_id=workspace_id, period=period, now=now)
+    return summary, _charts(session, summary)
+
+
+def overview_of(summary: Summary, charts: tuple[Chart, ...], coverage: Coverage) -> Overview:
+    """The page's view from its two independent parts (a caller may read them in parallel)."""
     view = summary_view(summary, full=True)
-    coverage: Coverage = line_of_sight_coverage(
-        session=session, workspace_id=workspace_id, period=period
-    )
     rows = tuple(
         CoverageRow(
             name=d.name,
@@ -150,5 +145,23 @@ def build_overview(
         tiles=tiles_of(summary),
         coverage=_tile("coverage", "Line-of-sight coverage", coverage.overall, percent=True),
         coverage_rows=rows,
-        charts=_charts(session, summary),
+        charts=charts,
     )
+
+
+def build_overview(
+    *, session: Session, workspace_id: int, period: Period, now: datetime
+) -> Overview:
+    """Everything the overview shows for ``period`` in one workspace, read in one session.
+
+    Args:
+        session: an open session (only reads).
+        workspace_id: the signed-in lead's workspace.
+        period: the period, compared with the previous one of equal length.
+        now: the clock's time (as for :func:`build_summary`).
+    """
+    summary, charts = summary_and_trends(
+        session=session, workspace_id=workspace_id, period=period, now=now
+    )
+    coverage = line_of_sight_coverage(session=session, workspace_id=workspace_id, period=period)
+    return overview_of(summary, charts, coverage)
