@@ -1,6 +1,8 @@
 """Browser tests: the real dashboard in headless Chromium (the operating system's package),
-driven by Playwright. One browser and one server for the whole session; the server runs the
+driven by Playwright. One browser and one server for all of tests/browser; the server runs the
 whole app (`build_sightline(...).web_app()`) in its own thread over a seeded SQLite file.
+Package scope, not session: Playwright's sync API keeps an event loop running in this thread
+until it stops, which the asyncio tests after these must not find.
 
 `make test` installs Chromium (`apt-get install chromium`) and axe-core (`npm ci` into
 tests/browser/node_modules) when they are missing. Without them these tests are skipped with
@@ -69,7 +71,7 @@ class Site:
         return Session(self.engine, expire_on_commit=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'sightline.db'}"
     engine = create_db_engine(url)
@@ -106,7 +108,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs the chromium package")
