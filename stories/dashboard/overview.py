@@ -121,8 +121,11 @@ def _charts(session: Session, summary: Summary) -> tuple[Chart, ...]:
 def summary_and_trends(
     *, session: Session, workspace_id: int, period: Period, now: datetime
 ) -> tuple[Summary, tuple[Chart, ...]]:
-    """The summary (as :func:`build_summary` makes it everywhere) and the weekly charts."""
-    summary = build_summary(session=session, workspace_id=workspace_id, period=period, now=now)
+    """The summary (as :func:`build_summary` makes it everywhere, less the themes and most
+    resonated stories this page does not show) and the weekly charts."""
+    summary = build_summary(
+        session=session, workspace_id=workspace_id, period=period, now=now, texts=False
+    )
     return summary, _charts(session, summary)
 
 

@@ -16,7 +16,9 @@ from stories.summaries.model import (
     DepartmentRef,
     DepartmentSummary,
     EmotionShare,
+    ResonatedStory,
     Summary,
+    ThemeSummary,
     compare,
     ratio,
 )
@@ -152,6 +154,18 @@ def _no_jit(session: Session) -> None:
         session.connection().exec_driver_sql("SET LOCAL jit = off")
 
 
+def _quoted(
+    session: Session, workspace_id: int, period: Period, scope: _Scope, wanted: bool
+) -> tuple[tuple[ThemeSummary, ...], bool, tuple[ResonatedStory, ...]]:
+    """Themes (and whether they sampled) and the most resonated stories: the parts that read
+    texts, left out when not ``wanted``."""
+    if not wanted:
+        return (), False, ()
+    department_id = scope.department.department_id if scope.department else None
+    found, sampled = themes(session, workspace_id, period, department_id)
+    return found, sampled, most_resonated(session, workspace_id, period, department_id, scope.names)
+
+
 def build_summary(
     *,
     session: Session,
@@ -159,6 +173,7 @@ def build_summary(
     period: Period,
     department_id: int | None = None,
     now: datetime,
+    texts: bool = True,
 ) -> Summary:
     """Compute the summary for ``period`` (and its previous period) in one workspace.
 
@@ -168,6 +183,7 @@ def build_summary(
         period: this period; the previous one is the same length just before it.
         department_id: only this department's stories, prompts and engagement.
         now: when the summary is made (``generated_at``).
+        texts: False leaves out themes and the most resonated stories (a page showing neither).
 
     Returns:
         The summary, every figure compared with the previous period.
@@ -184,7 +200,7 @@ def build_summary(
     prompts_now, prompts_before = prompt_figures(session, workspace_id, period, scope.ids)
     departments = department_summaries(scope.selected, scope.members, prompts_now, prompts_before)
     totals = _prompt_totals(scope, prompts_now, prompts_before, department_id)
-    found, themes_sampled = themes(session, workspace_id, period, department_id)
+    found, themes_sampled, resonated = _quoted(session, workspace_id, period, scope, texts)
     return Summary(
         workspace_id=workspace_id,
         workspace_name=scope.workspace.name,
@@ -206,7 +222,7 @@ def build_summary(
         participation=totals.participation,
         departments=departments,
         silent_departments=_silent(departments),
-        most_resonated=most_resonated(session, workspace_id, period, department_id, scope.names),
+        most_resonated=resonated,
         silo=silo_index(*silo_counts(session, workspace_id, period, department_id)),
         weekly=weekly(period, stories_now),
     )
