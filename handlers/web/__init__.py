@@ -37,13 +37,13 @@ def register(app: web.Application, deps: WebDeps) -> None:
     app.router.add_post("/dashboard/signout", lead_page(handle_signout))
     app.router.add_get("/dashboard", lead_page(handle_overview))
     app.router.add_get("/dashboard/stories", lead_page(handle_stories))
-    app.router.add_get(r"/dashboard/stories/{story_id:\d+}", lead_page(handle_story))
+    app.router.add_get(r"/dashboard/stories/{story_id:\d{1,9}}", lead_page(handle_story))
     app.router.add_post(
-        r"/dashboard/stories/{story_id:\d+}/{action:hide|delete}", lead_page(handle_moderate)
+        r"/dashboard/stories/{story_id:\d{1,9}}/{action:hide|delete}", lead_page(handle_moderate)
     )
     app.router.add_get("/dashboard/departments", lead_page(handle_departments))
     app.router.add_post(
-        r"/dashboard/departments/{department_id:\d+}/{action:pause|resume|prompt}",
+        r"/dashboard/departments/{department_id:\d{1,9}}/{action:pause|resume|prompt}",
         lead_page(handle_department_action),
     )
     app.router.add_get("/dashboard/silo", lead_page(handle_silo))

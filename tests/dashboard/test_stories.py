@@ -112,6 +112,8 @@ async def test_a_story_page_shows_answers_and_resonates_by_department(
     resonated = await http.get(f"/dashboard/stories/{seeded.story_ids[0]}")
     rows = re.findall(r'<th scope="row">(\w+)</th><td class="num">(\d+)</td>', resonated.text)
     assert sorted(rows) == [("Finance", "1"), ("Legal", "1"), ("Support", "1")]
+    too_big = await http.get("/dashboard/stories/99999999999")  # past any id column
+    assert too_big.status_code == 404
     for hidden in (seeded.private_story_id, seeded.other_story_id):
         page = await http.get(f"/dashboard/stories/{hidden}")
         assert page.status_code == 404
