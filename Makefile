@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run playground test lint typecheck unit bench clean
+.PHONY: install run playground test lint typecheck unit bench clean browser
 
 install: $(STAMP)
 
@@ -32,8 +32,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+unit: install browser
 	$(BIN)/pytest -q
+
+# The dashboard's browser tests: Chromium from the operating system's packages (Playwright's
+# own browser download is not used) and axe-core from npm into the ignored
+# tests/browser/node_modules. Each step runs only when its piece is missing.
+browser:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	test -f tests/browser/node_modules/axe-core/axe.min.js || \
+		npm ci --prefix tests/browser --no-audit --no-fund
 
 test: lint typecheck unit
 

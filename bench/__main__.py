@@ -5,6 +5,8 @@ capture >= 500 stories/s on SQLite through the service layer with redaction;
 search p95 < 50 ms over 1,000,000 stories, beside the same query done with LIKE.
 Summary (issue 6, `summary --scale 1.0`): p95 < 300 ms over 90 days of a 1,000,000-story
 organisation, within 1.5x of one hand-written SQL statement counting the same things.
+Dashboard (issue 15, `dashboard --scale 1.0`): overview and stories pages p95 < 300 ms on the
+same organisation, each page < 500 KB.
 """
 
 from __future__ import annotations
@@ -272,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "which",
         nargs="?",
         default="all",
-        choices=["all", "capture", "search", "slack", "prompts", "summary", "inbox"],
+        choices=["all", "capture", "search", "slack", "prompts", "summary", "inbox", "dashboard"],
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--stories", type=int, default=1_000_000, help="search corpus size")
@@ -330,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         summary_report(backends, args.scale, args.repeat, rebuild=args.rebuild)
+    if args.which in ("all", "dashboard"):
+        from bench.dashboard import report as dashboard_report
+
+        print()
+        dashboard_report(backends, args.scale, args.repeat)
     if args.which in ("all", "slack"):
         from bench.slack_ack import report
 

@@ -78,8 +78,8 @@ def _log(message: str) -> None:
 # --- the kept databases ------------------------------------------------------------------
 
 
-def _sqlite_engine(scale: float, rebuild: bool) -> tuple[Engine, bool]:
-    path = Path("var/bench") / f"summary{_suffix(scale)}.db"
+def _sqlite_engine(scale: float, rebuild: bool, name: str = "summary") -> tuple[Engine, bool]:
+    path = Path("var/bench") / f"{name}{_suffix(scale)}.db"
     fresh = rebuild or not path.exists()
     if fresh:
         for leftover in path.parent.glob(path.name + "*"):
@@ -87,11 +87,12 @@ def _sqlite_engine(scale: float, rebuild: bool) -> tuple[Engine, bool]:
     return create_db_engine(f"sqlite:///{path}"), fresh
 
 
-def _postgres_engine(scale: float, rebuild: bool) -> tuple[Engine, bool]:
+def _postgres_engine(scale: float, rebuild: bool, name: str = "summary") -> tuple[Engine, bool]:
     from bench.__main__ import DEFAULT_POSTGRES
 
     admin_url = normalise_url(os.environ.get("SIGHTLINE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
-    name = "sightline_bench" + _suffix(scale).replace("-", "_").replace(".", "_")
+    kept = "sightline_bench" + ("" if name == "summary" else f"_{name}")
+    name = kept + _suffix(scale).replace("-", "_").replace(".", "_")
     admin = create_db_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -123,16 +124,21 @@ def _marker(engine: Engine, scale: float) -> int | None:
 
 
 @contextmanager
-def dataset(backend: str, scale: float, *, rebuild: bool = False) -> Iterator[tuple[Engine, int]]:
-    """The kept database for ``backend`` and ``scale``, built on first use; (engine, workspace)."""
+def dataset(
+    backend: str, scale: float, *, rebuild: bool = False, name: str = "summary"
+) -> Iterator[tuple[Engine, int]]:
+    """The kept database for ``backend`` and ``scale``, built on first use; (engine, workspace).
+
+    ``name`` keeps a bench whose migrations differ (the dashboard's) in its own database.
+    """
     opener = _sqlite_engine if backend == "sqlite" else _postgres_engine
-    engine, fresh = opener(scale, rebuild)
+    engine, fresh = opener(scale, rebuild, name)
     try:
         workspace = None if fresh else _marker(engine, scale)
         if workspace is None:
             if not fresh:  # an interrupted or different build: start again from nothing
                 engine.dispose()
-                engine, _ = opener(scale, True)
+                engine, _ = opener(scale, True, name)
             # Rows are loaded in the schema they were generated for; the later migrations then
             # run over them as they would over an installation that grew before they existed.
             upgrade(engine, LOAD_REVISION)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.dashboard import attach_dashboard, build_dashboard_links
 from bot.delivery import PromptSender
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import PromptScheduler, default_instance_name
@@ -43,6 +44,7 @@ class Sightline:
     senders: dict[str, PromptSender] = field(default_factory=dict)
     scheduler: PromptScheduler | None = None  # None: no platform can deliver prompts
     platforms: list[Platform] = field(default_factory=list)
+    prompt_now: PromptNowPort | None = None
 
     def web_app(self) -> web.Application:
         """The HTTP server with every platform's endpoints; the prompt scheduler starts and
@@ -50,6 +52,9 @@ class Sightline:
         app = build_web_app(self.runtime, platforms=self.platforms)
         if self.runtime.settings.data_jobs_enabled:
             self.data_jobs().attach(app)
+        attach_dashboard(
+            app, self.runtime, self.core, prompt_now=self.prompt_now, senders=self.senders
+        )
         if self.scheduler is None:
             logger.info("No platform can send prompts yet: the prompt scheduler is not started.")
         elif not self.runtime.settings.prompts_enabled:
@@ -96,6 +101,7 @@ def build_core(runtime: Runtime) -> CoreEnv:
             removal_grace_days=settings.workspace_removal_grace_days,
         ),
         on_capture=runtime.metrics.capture_observed,
+        dashboard=build_dashboard_links(runtime),
     )
 
 
@@ -119,6 +125,7 @@ def build_sightline(
     if sightline.senders:
         sightline.scheduler = PromptScheduler(runtime, sightline.senders)
     prompt_now = _prompt_now(sightline.scheduler) if sightline.scheduler else None
+    sightline.prompt_now = prompt_now
     if slack is not None:
         from bot.slack import SlackPlatform, register_listeners
 

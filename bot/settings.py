@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     public_url: HttpUrl | None = None
     # Signs chart links in Teams cards (bot/charts.py); share one value across replicas.
     chart_signing_key: SecretStr | None = Field(default=None, repr=False)
+    # Signs the dashboard's one-time sign-in links (bot/dashboard.py); one value for all replicas.
+    dashboard_secret_key: SecretStr | None = Field(default=None, repr=False)
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_alias("SLACK_BOT_TOKEN", "SIGHTLINE_SLACK_BOT_TOKEN")
@@ -169,7 +171,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("chart_signing_key")
+    @field_validator("chart_signing_key", "dashboard_secret_key")
     @classmethod
     def _chart_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:

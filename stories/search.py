@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from stories.capture import normalise_touchpoint
 from stories.errors import InvalidSearchError
-from stories.models import Story
+from stories.models import Emotion, SourceKind, Story
 from stories.visibility import Viewer, visible_clause
 
 MAX_QUERY_LENGTH = 200
@@ -114,6 +114,8 @@ def search_stories(
     limit: int = 10,
     offset: int = 0,
     viewer: Viewer | None = None,
+    emotion: Emotion | None = None,
+    source: SourceKind | None = None,
 ) -> SearchPage:
     """Best-matching stories first, with optional filters.
 
@@ -125,6 +127,7 @@ def search_stories(
         limit / offset: one page of results; ``has_more`` says whether another follows.
         viewer: only stories this viewer may read (see stories.visibility); None: every
             story (the command line's operator).
+        emotion / source: only stories with this emotion, or captured this way (dashboard).
 
     Raises:
         InvalidSearchError: the query holds no word to look for.
@@ -140,6 +143,8 @@ def search_stories(
         department_id=department_id,
         since=since,
         until=until,
+        emotion=emotion,
+        source=source,
     )
     if sqlite:
         candidates, best_first, sign = _sqlite_candidates(terms, filters, slug)
@@ -166,6 +171,8 @@ def _filters(
     department_id: int | None,
     since: datetime | None,
     until: datetime | None,
+    emotion: Emotion | None = None,
+    source: SourceKind | None = None,
 ) -> list[ColumnElement[bool]]:
     # On SQLite the story table's indexes must not be used for these filters: with them the
     # planner walks a (workspace, touchpoint, date) range and runs the full-text MATCH once
@@ -184,6 +191,10 @@ def _filters(
         filters.append(column(Story.created_at) >= since)
     if until is not None:
         filters.append(column(Story.created_at) <= until)
+    if emotion is not None:
+        filters.append(column(Story.emotion) == emotion)
+    if source is not None:
+        filters.append(column(Story.source_kind) == source)
     return filters
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import (
+    dashboard,
     db,
     departments,
     members,
@@ -41,6 +42,7 @@ app.add_typer(members.app, name="members")
 workspace_data.register(workspaces_app)
 app.add_typer(workspaces_app, name="workspaces")
 app.add_typer(leads_app, name="leads")
+app.add_typer(dashboard.app, name="dashboard")
 app.command("serve")(serve.serve)
 app.command("demo-data")(stories.demo_data)
 app.command("summary")(summary.summary)

@@ -23,6 +23,7 @@ from handlers.slack.summary_blocks import summary_blocks, summary_text
 from stories.chart import render_chart
 from stories.conversation import lead_texts, leads, texts
 from stories.conversation.context import ChatContext
+from stories.conversation.dashboard import DashboardLinkReply
 from stories.conversation.leads import ExportReply, PromptNowRequest, SummaryReply
 from stories.conversation.views import DepartmentsView, HelpView, Notice, Tone
 from stories.errors import InvalidFieldError, SightlineError
@@ -87,6 +88,8 @@ class LeadListeners:
             return await self.send_summary(client, ctx.user, reply), None
         if isinstance(reply, ExportReply):
             return await self.send_export(client, ctx.user, reply), None
+        if isinstance(reply, DashboardLinkReply):  # ephemeral: the asker alone sees it
+            return f"{reply.text} {reply.url}", None
         assert isinstance(reply, PromptNowRequest)
         return (await self.prompt_now(reply)).text, None
 

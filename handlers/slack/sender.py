@@ -100,6 +100,10 @@ class SlackPromptSender:
         self.retries = 0  # transient failures retried (after checking the channel)
         self._on_retry = on_retry
 
+    async def client_for(self, team: str) -> AsyncWebClient:
+        """The Web API client for a workspace (the dashboard's post follow-ups use it)."""
+        return await self._client_for(team)
+
     async def send_prompt(self, *, message: PromptMessage) -> str:
         client = await self._client_for(message.workspace_external_id)
         retrying = AsyncRetrying(

@@ -18,9 +18,16 @@ from handlers.teams.context import context_of
 from handlers.teams.mentions import neutral_mentions
 from handlers.teams.sender import card_activity
 from handlers.teams.skin import TeamsSkin
-from handlers.teams.story_cards import departments_card, help_card, notice_card, warning_card
+from handlers.teams.story_cards import (
+    dashboard_link_card,
+    departments_card,
+    help_card,
+    notice_card,
+    warning_card,
+)
 from stories.conversation import lead_texts, leads, places, texts
 from stories.conversation.context import ChatContext, Place
+from stories.conversation.dashboard import DashboardLinkReply
 from stories.conversation.leads import ExportReply, PromptNowRequest, SummaryReply
 from stories.conversation.views import DepartmentsView, HelpView, Notice, Tone
 from stories.errors import SightlineError
@@ -58,6 +65,9 @@ class LeadCommands:
         elif isinstance(reply, ExportReply):
             sent = lead_texts.export_sent(reply.label, reply.format, texts.TEAMS)
             await self._privately(turn, ctx, insights.consent_activity(reply), sent)
+        elif isinstance(reply, DashboardLinkReply):
+            link = card_activity(dashboard_link_card(reply))
+            await self._privately(turn, ctx, link, reply.sent)
         else:
             await self.skin.reply(turn, notice_card(await self.prompt_now(reply)))
 

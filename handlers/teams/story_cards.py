@@ -12,6 +12,7 @@ from typing import Any
 from handlers.teams.cards import Card, adaptive_card, cut, submit, task, text_block
 from stories.capture import MAX_STORY_LENGTH
 from stories.conversation import lead_texts, texts
+from stories.conversation.dashboard import DashboardLinkReply
 from stories.conversation.views import (
     CaptureForm,
     DepartmentsView,
@@ -236,3 +237,10 @@ def capture_form_card(form: CaptureForm) -> Card:
     if form.story_id is not None:
         data["story_id"] = form.story_id
     return adaptive_card(body, [submit(form.submit, data)], fallback_text=form.title)
+
+
+def dashboard_link_card(reply: DashboardLinkReply) -> Card:
+    """A lead's one-time sign-in link, as a button (sent to the lead's personal chat only)."""
+    open_url = {"type": "Action.OpenUrl", "title": "Open the dashboard", "url": reply.url}
+    body = [text_block(reply.text), text_block(f"[{reply.url}]({reply.url})", size="Small")]
+    return adaptive_card(body, [open_url], fallback_text=reply.text)

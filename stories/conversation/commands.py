@@ -30,6 +30,7 @@ LEAD_WORDS = frozenset(
         "lead",
         "leads",
         "member",
+        "dashboard",
     }
 )
 CHANNEL_SETTINGS = ("stories-channel", "leads-channel")
@@ -98,6 +99,7 @@ class LeadAction(StrEnum):
     LEAD_ADD = "lead_add"  # name: the person (<@id>, or an e-mail/UPN)
     LEAD_REMOVE = "lead_remove"
     MEMBER_DEPARTMENT = "member_department"
+    DASHBOARD = "dashboard"  # a one-time sign-in link to the web dashboard
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,10 @@ def parse_lead(text: str, *, syntax: Syntax) -> LeadCommand:
         )
     if head == "export":
         return _parse_export(rest)
+    if head == "dashboard":
+        if rest:
+            raise _write(syntax, "dashboard", "on its own")
+        return LeadCommand(LeadAction.DASHBOARD)
     if head == "departments":
         if rest:
             raise _write(syntax, "departments", "on its own")

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from stories.clock import Clock
+from stories.dashboard.signin import DashboardLinks
 from stories.errors import WorkspaceInactiveError
 from stories.models import Member, Platform, Workspace
 from stories.redaction import Redactor
@@ -95,6 +96,7 @@ class CoreEnv:
     # Told each chat capture's outcome (source kind; "stored", "duplicate" or the rejected
     # field), for the metrics; None: nobody listens.
     on_capture: Callable[[str, str], None] | None = None
+    dashboard: DashboardLinks | None = None  # None: the web dashboard is not set up
 
 
 def resolve_actor(session: Session, clock: Clock, ctx: ChatContext) -> Actor:

@@ -21,6 +21,7 @@ def lead_help(syntax: Syntax) -> tuple[tuple[str, str], ...]:
             f"The period's stories, answers and engagement as files, in {syntax.private_place}",
         ),
         (syntax.lead_command("departments"), "List departments and their prompt schedules"),
+        (syntax.lead_command("dashboard"), "A one-time link to the web dashboard, for you alone"),
         (
             syntax.lead_command(
                 f"department add <name>{channel} [--customer-facing] [--time 09:30] "

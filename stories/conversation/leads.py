@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from stories.conversation import lead_texts, texts, workspace
+from stories.conversation import lead_texts, people, texts, workspace
 from stories.conversation.commands import LeadAction, LeadCommand, parse_lead
 from stories.conversation.context import Actor, ChatContext, CoreEnv, Place, resolve_actor
+from stories.conversation.dashboard import DashboardLinkReply, dashboard_reply
 from stories.conversation.views import (
     DepartmentRow,
     DepartmentsView,
@@ -38,7 +39,6 @@ from stories.errors import InvalidFieldError, NotFoundError
 from stories.exports import ExportFile, export_files
 from stories.models import Department, Platform
 from stories.periods import Period, parse_period
-from stories.primary_department import find_member, set_primary_department
 from stories.summaries import Summary, build_summary
 from stories.transfer import Format
 from stories.visibility import Viewer
@@ -84,7 +84,15 @@ class PromptNowRequest:
     name: str
 
 
-LeadAnswer = Notice | DepartmentsView | HelpView | SummaryReply | ExportReply | PromptNowRequest
+LeadAnswer = (
+    Notice
+    | DepartmentsView
+    | HelpView
+    | SummaryReply
+    | ExportReply
+    | PromptNowRequest
+    | DashboardLinkReply
+)
 LeadReply = LeadAnswer | NeedsEvidence
 
 
@@ -160,6 +168,8 @@ def lead_command(
             return HelpView(
                 intro=texts.HELP_INTRO, member=(), lead=lead_texts.lead_help(syntax), footer=""
             )
+        if command.action == LeadAction.DASHBOARD:
+            return dashboard_reply(session, env, actor)
         if command.action in (LeadAction.SUMMARY, LeadAction.EXPORT):
             return _insight(session, env, actor, command)
         if command.action in workspace.WORKSPACE_ACTIONS:
@@ -246,7 +256,7 @@ def _departments(
     if command.action == LeadAction.LINK:
         return _link(session, env, ctx, actor, command.name)
     if command.action == LeadAction.MEMBER_DEPARTMENT:
-        return _member_department(session, env, actor, command)
+        return people.member_department(session, env, actor, command)
     if command.action == LeadAction.PROMPT_NOW:
         department = get_department(session=session, workspace_id=workspace_id, name=command.name)
         if _channel_of(department, ctx.platform) is None:
@@ -263,25 +273,6 @@ def _departments(
         paused=pausing,
     )
     return Notice(text=lead_texts.paused(changed.name, paused=pausing))
-
-
-def _member_department(
-    session: Session, env: CoreEnv, actor: Actor, command: LeadCommand
-) -> Notice:
-    """``member <person> department <name>``: a lead's choice over the primary rule."""
-    member = find_member(
-        session=session, workspace_id=actor.workspace_id, person=command.person or ""
-    )
-    department = get_department(session=session, workspace_id=actor.workspace_id, name=command.name)
-    set_primary_department(
-        session=session,
-        clock=env.clock,
-        member=member,
-        department=department,
-        actor_member_id=actor.member.id,
-    )
-    who = member.display_name or command.person or member.platform_user_id
-    return Notice(text=lead_texts.member_department(who, department.name), tone=Tone.SUCCESS)
 
 
 def _link(session: Session, env: CoreEnv, ctx: ChatContext, actor: Actor, name: str) -> Notice:

@@ -5,6 +5,7 @@ One module per area; each new area adds its module here so that importing
 """
 
 from stories.models.allowance import PostAllowance
+from stories.models.dashboard import DashboardLink, DashboardSession
 from stories.models.inbox import InboxItem
 from stories.models.prompt_settings import (
     DepartmentPromptSettings,
@@ -53,6 +54,8 @@ __all__ = [
     "AuditEvent",
     "ChatConversation",
     "ChatWelcome",
+    "DashboardLink",
+    "DashboardSession",
     "DeliveryStatus",
     "Department",
     "DepartmentMember",

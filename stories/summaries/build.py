@@ -18,7 +18,9 @@ from stories.summaries.model import (
     DepartmentRef,
     DepartmentSummary,
     EmotionShare,
+    ResonatedStory,
     Summary,
+    ThemeSummary,
     compare,
     ratio,
 )
@@ -161,6 +163,18 @@ def _no_jit(session: Session) -> None:
         session.connection().exec_driver_sql("SET LOCAL jit = off")
 
 
+def _quoted(
+    session: Session, workspace_id: int, period: Period, scope: _Scope, wanted: bool
+) -> tuple[tuple[ThemeSummary, ...], bool, tuple[ResonatedStory, ...]]:
+    """Themes (and whether they sampled) and the most resonated stories: the parts that read
+    texts, left out when not ``wanted``."""
+    if not wanted:
+        return (), False, ()
+    department_id = scope.department.department_id if scope.department else None
+    found, sampled = themes(session, workspace_id, period, department_id)
+    return found, sampled, most_resonated(session, workspace_id, period, department_id, scope.names)
+
+
 def build_summary(
     *,
     session: Session,
@@ -168,15 +182,16 @@ def build_summary(
     period: Period,
     department_id: int | None = None,
     now: datetime,
+    texts: bool = True,
 ) -> Summary:
     """Compute the summary for ``period`` (and its previous period) in one workspace.
 
     Args:
-        session: an open session (the summary only reads).
-        workspace_id: the workspace summarised.
+        session / workspace_id: an open session (the summary only reads), the workspace.
         period: this period; the previous one is the same length just before it.
         department_id: only this department's stories, prompts and engagement.
         now: when the summary is made (``generated_at``).
+        texts: False leaves out themes and the most resonated stories (a page showing neither).
 
     Returns:
         The summary, every figure compared with the previous period.
@@ -194,7 +209,7 @@ def build_summary(
     departments = department_summaries(scope.selected, scope.members, prompts_now, prompts_before)
     departments = with_harvest_rates(session, workspace_id, period, departments)
     totals = _prompt_totals(scope, prompts_now, prompts_before, department_id)
-    found, themes_sampled = themes(session, workspace_id, period, department_id)
+    found, themes_sampled, resonated = _quoted(session, workspace_id, period, scope, texts)
     return Summary(
         workspace_id=workspace_id,
         workspace_name=display_name(scope.workspace),
@@ -216,7 +231,7 @@ def build_summary(
         participation=totals.participation,
         departments=departments,
         silent_departments=_silent(departments),
-        most_resonated=most_resonated(session, workspace_id, period, department_id, scope.names),
+        most_resonated=resonated,
         silo=silo_index(*silo_counts(session, workspace_id, period, department_id)),
         weekly=weekly(period, stories_now),
     )

@@ -6,6 +6,9 @@ tested beside each platform's own tests instead.
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from sqlmodel import Session, col, select
 
 from bot.scheduler.sweep import DueOccurrence
@@ -13,6 +16,7 @@ from stories.anonymous_answers import set_anonymous_answers
 from stories.answers import mark_not_relevant
 from stories.conversation.context import Place
 from stories.models import (
+    DashboardLink,
     DeliveryStatus,
     Department,
     Engagement,
@@ -25,7 +29,13 @@ from stories.models import (
 from stories.prompt_ledger import HARVEST_KIND
 from stories.prompt_members import set_override
 from stories.workspaces import ensure_member
-from tests.conformance.drivers import LEAD, Driver, latest_delivery
+from tests.conformance.drivers import (
+    LEAD,
+    Driver,
+    SlackDriver,
+    TeamsDriver,
+    latest_delivery,
+)
 
 STORY = "Ana (ana@example.com, +44 7911 123456) waited three weeks for her refund"
 
@@ -448,3 +458,24 @@ async def test_a_person_gets_their_own_data_and_is_forgotten_once_they_confirm(
         users = [m.platform_user_id.casefold() for m in session.exec(select(Member))]
     assert not any("ana" in user for user in users)
     assert any("ben" in user for user in users)
+
+
+async def test_a_lead_gets_a_private_one_time_dashboard_link(chat: Driver) -> None:
+    refused = await chat.lead("ben", "dashboard")
+    assert "is for CX leads" in refused
+    assert "/dashboard/signin/" not in refused
+    seen = await chat.lead(LEAD, "dashboard")
+    assert "works once" in seen
+    [url] = set(re.findall(r"https?://\S+/dashboard/signin/[A-Za-z0-9_.-]+", seen.text))
+    with Session(chat.engine) as session:
+        [link] = session.exec(select(DashboardLink)).all()
+        lead = session.get(Member, link.member_id)
+    assert lead is not None
+    assert lead.platform_user_id in (
+        SlackDriver.uid(LEAD),
+        TeamsDriver.account(LEAD)["aadObjectId"],
+    )
+    assert link.used_at is None
+    assert link.expires_at == chat.clock.now() + timedelta(minutes=10)
+    again = await chat.lead(LEAD, "dashboard")
+    assert url not in again  # every request makes a new link
