@@ -5,7 +5,8 @@ be recognised by (the event id; an interaction's or command's trigger id). The g
 listener runs inside (handlers/slack/acks.py) says when its work is done, which finishes the
 row. A row left unfinished (the process was killed after the acknowledgement) is replayed by
 any replica after ``SIGHTLINE_INBOX_STALE_SECONDS``, as a request bolt does not verify again
-(its signature was checked when it arrived; the timestamp would be too old by then).
+(its signature was checked when it arrived; the timestamp would be too old by then). On a
+SQLite file the rows live in a file of their own, with its own write lock (bot/inbox_store.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -21,8 +23,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.database import for_services
+from bot.inbox_store import open_inbox_engine
 from bot.runtime import Runtime
 from bot.slack.transport import REPLAY
 from handlers.slack.acks import ANSWER_WAIT_SECONDS, WORK, Work
@@ -57,6 +62,26 @@ class SlackInbox:
         self._checks: set[asyncio.Task[None]] = set()
         self._forgotten_at: datetime | None = None
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-inbox")
+        self._engine: Engine | None = None  # opened on first use: nothing built up front
+        self._opening = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """Where the rows are: the main database, or on SQLite a file of their own."""
+        with self._opening:
+            if self._engine is None:
+                self._engine = open_inbox_engine(self.runtime.engine)
+            return self._engine
+
+    def _session(self) -> Session:
+        return Session(for_services(self.engine), expire_on_commit=False)
+
+    async def _run(self, work: Callable[[Session], Any]) -> Any:
+        def in_thread() -> Any:
+            with self._session() as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_thread)
 
     async def accept(
         self, read: AsyncBoltRequest, body: str, headers: dict[str, Any]
@@ -115,7 +140,7 @@ class SlackInbox:
 
     async def _on_ack_thread(self, work: Callable[[Session], bool]) -> bool:
         def in_thread() -> bool:
-            with self.runtime.session() as session:
+            with self._session() as session:
                 return work(session)
 
         loop = asyncio.get_running_loop()
@@ -123,7 +148,7 @@ class SlackInbox:
 
     def _finisher(self, key: str) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
-            await self.runtime.run(
+            await self._run(
                 lambda session: finish(
                     session=session, clock=self.runtime.clock, platform=PLATFORM, key=key
                 )
@@ -133,7 +158,7 @@ class SlackInbox:
 
     async def replay_stale(self) -> int:
         """Replay what a dead process acknowledged and never finished; returns how many."""
-        pending = await self.runtime.run(
+        pending: list[Pending] = await self._run(
             lambda session: claim_stale(
                 session=session,
                 clock=self.runtime.clock,
@@ -147,7 +172,7 @@ class SlackInbox:
         now = self.runtime.clock.now()
         if self._forgotten_at is None or now - self._forgotten_at > FORGET_EVERY:
             self._forgotten_at = now
-            await self.runtime.run(lambda session: forget_done(session=session, now=now))
+            await self._run(lambda session: forget_done(session=session, now=now))
         return len(pending)
 
     async def _replay(self, item: Pending) -> None:
@@ -167,6 +192,7 @@ class SlackInbox:
         self.settle(work, response.status)
 
     async def start(self) -> None:
+        await asyncio.to_thread(lambda: self.engine)  # the inbox file made ready off the loop
         self._task = asyncio.create_task(self._repeat())
 
     async def stop(self) -> None:
@@ -176,6 +202,8 @@ class SlackInbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._engine is not None and self._engine is not self.runtime.engine:
+            self._engine.dispose()  # its connections closed; it stays usable
 
     async def _repeat(self) -> None:
         while True:
