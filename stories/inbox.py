@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from stories.clock import Clock
@@ -49,25 +50,31 @@ def receive(
     headers: dict[str, Any],
     instance: str,
 ) -> bool:
-    """Record a request; False when its key was seen before (nothing is recorded then)."""
+    """Record a request; False when its key was seen before (nothing is recorded then).
+
+    One statement that skips a key already there (``ON CONFLICT DO NOTHING``, both SQLite
+    and PostgreSQL), not an ORM insert in a savepoint that fails: this runs before every
+    acknowledgement, so it is kept to one round trip and a commit.
+    """
     now = clock.now()
-    item = InboxItem(
-        platform=platform,
-        key=key,
-        body=body,
-        headers=headers,
-        received_at=now,
-        claimed_by=instance,
-        claimed_at=now,
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    result = session.execute(
+        insert(InboxItem)
+        .values(
+            platform=platform,
+            key=key,
+            body=body,
+            headers=headers,
+            received_at=now,
+            claimed_by=instance,
+            claimed_at=now,
+            attempts=1,
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "key"])
     )
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:
-        session.rollback()
-        return False
     session.commit()
-    return True
+    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
 def finish(*, session: Session, clock: Clock, platform: str, key: str) -> None:
