@@ -72,9 +72,11 @@ def receive(
             attempts=1,
         )
         .on_conflict_do_nothing(index_elements=["platform", "key"])
+        .returning(col(InboxItem.id))  # a row back only when it was inserted
     )
+    new = result.first() is not None
     session.commit()
-    return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+    return new
 
 
 def finish(*, session: Session, clock: Clock, platform: str, key: str) -> None:
