@@ -29,9 +29,17 @@ from sqlmodel import Session
 from bot.database import for_services
 from bot.inbox_store import open_inbox_engine
 from bot.runtime import Runtime
+from bot.slack.group_commit import GroupCommit
 from bot.slack.transport import REPLAY
 from handlers.slack.acks import ANSWER_WAIT_SECONDS, WORK, Work
-from stories.inbox import Pending, claim_stale, finish, forget_done, receive
+from stories.inbox import (
+    Arrival,
+    Pending,
+    claim_stale,
+    finish_many,
+    forget_done,
+    receive_many,
+)
 
 logger = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -64,6 +72,9 @@ class SlackInbox:
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-inbox")
         self._engine: Engine | None = None  # opened on first use: nothing built up front
         self._opening = threading.Lock()
+        # One thread records (before acks), one closes: each a group commit (group_commit.py).
+        self._records = GroupCommit(self._write_records, self._executor)
+        self._closes = GroupCommit(self._write_closes, self._executor)
 
     @property
     def engine(self) -> Engine:
@@ -104,18 +115,23 @@ class SlackInbox:
 
     async def _record(self, key: str, body: str, kept: dict[str, Any]) -> bool:
         # Its own thread: the acknowledgement must not queue behind listeners' work in the
-        # shared worker pool (that queue, not the write, was the cost; BENCHMARKS.md).
-        return await self._on_ack_thread(
-            lambda session: receive(
+        # shared worker pool; and one commit for every request that arrived meanwhile.
+        return await self._records.submit(Arrival(key, body, kept))
+
+    def _write_records(self, arrivals: list[Arrival]) -> list[bool]:
+        with self._session() as session:
+            return receive_many(
                 session=session,
                 clock=self.runtime.clock,
                 platform=PLATFORM,
-                key=key,
-                body=body,
-                headers=kept,
+                arrivals=arrivals,
                 instance=self.instance,
             )
-        )
+
+    def _write_closes(self, keys: list[str]) -> list[None]:
+        with self._session() as session:
+            finish_many(session=session, clock=self.runtime.clock, platform=PLATFORM, keys=keys)
+        return [None] * len(keys)
 
     def settle(self, work: Work, status: int) -> None:
         """After bolt answered: a request no listener took (ignored, refused) is finished
@@ -138,21 +154,9 @@ class SlackInbox:
         self._checks.add(task)
         task.add_done_callback(self._checks.discard)
 
-    async def _on_ack_thread(self, work: Callable[[Session], bool]) -> bool:
-        def in_thread() -> bool:
-            with self._session() as session:
-                return work(session)
-
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, in_thread)
-
     def _finisher(self, key: str) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
-            await self._run(
-                lambda session: finish(
-                    session=session, clock=self.runtime.clock, platform=PLATFORM, key=key
-                )
-            )
+            await self._closes.submit(key)
 
         return done
 
@@ -196,6 +200,8 @@ class SlackInbox:
         self._task = asyncio.create_task(self._repeat())
 
     async def stop(self) -> None:
+        await self._records.flush()
+        await self._closes.flush()
         self._executor.shutdown(wait=False)
         if self._task is not None:
             self._task.cancel()
