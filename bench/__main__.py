@@ -340,8 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.which in ("all", "slack"):
         from bench.slack_ack import report
 
-        print()
-        report()
+        for backend in backends:
+            print()
+            if backend == "sqlite":
+                report()  # a new file beside each run, as before
+            else:
+                report(databases=lambda b=backend: database_url(b), backend=backend)
     if args.which in ("all", "inbox"):
         from bench.inbox_kills import report as inbox_report
 

@@ -85,6 +85,7 @@ def _signed(round_no: int, response_url: str) -> tuple[str, dict[str, str]]:
 
 async def run(database_url: str, kills: int) -> dict[str, Any]:
     from bot.database import create_db_engine
+    from bot.inbox_store import open_inbox_engine
     from stories.models import InboxItem, Story
     from tests.fakes.slack_api import FakeSlackAPI
 
@@ -112,9 +113,10 @@ async def run(database_url: str, kills: int) -> dict[str, Any]:
                 raise RuntimeError(f"round {round_no} was not acknowledged: {acked.status_code}")
         process, _ = await _start(env, folder)  # replays the last round
         engine = create_db_engine(database_url)
+        inbox = open_inbox_engine(engine)  # on SQLite, the inbox's own file
         try:
             for _ in range(200):
-                with Session(engine) as session:
+                with Session(inbox) as session:
                     open_items = session.exec(
                         select(func.count()).select_from(InboxItem).where(InboxItem.done_at == None)  # noqa: E711
                     ).one()
@@ -123,10 +125,12 @@ async def run(database_url: str, kills: int) -> dict[str, Any]:
                 await asyncio.sleep(0.1)
             with Session(engine) as session:
                 texts = [s.text for s in session.exec(select(Story))]
+            with Session(inbox) as session:
                 replays = session.exec(
                     select(func.count()).select_from(InboxItem).where(InboxItem.attempts > 1)
                 ).one()
         finally:
+            inbox.dispose()
             engine.dispose()
             process.send_signal(signal.SIGINT)
             await asyncio.to_thread(process.wait)

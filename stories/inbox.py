@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from stories.clock import Clock
@@ -39,6 +40,15 @@ class Pending:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A request to record: its key, raw body and the headers a replay needs."""
+
+    key: str
+    body: str
+    headers: dict[str, Any]
+
+
 def receive(
     *,
     session: Session,
@@ -50,31 +60,71 @@ def receive(
     instance: str,
 ) -> bool:
     """Record a request; False when its key was seen before (nothing is recorded then)."""
-    now = clock.now()
-    item = InboxItem(
+    [new] = receive_many(
+        session=session,
+        clock=clock,
         platform=platform,
-        key=key,
-        body=body,
-        headers=headers,
-        received_at=now,
-        claimed_by=instance,
-        claimed_at=now,
+        arrivals=[Arrival(key, body, headers)],
+        instance=instance,
     )
-    try:
-        with session.begin_nested():
-            session.add(item)
-    except IntegrityError:
-        session.rollback()
-        return False
+    return new
+
+
+def receive_many(
+    *, session: Session, clock: Clock, platform: str, arrivals: list[Arrival], instance: str
+) -> list[bool]:
+    """Record requests in one transaction; for each, False when its key was seen before
+    (recorded earlier, or earlier in ``arrivals``).
+
+    One statement that skips a key already there (``INSERT ... ON CONFLICT DO NOTHING
+    RETURNING``, SQLite and PostgreSQL alike), not ORM inserts in savepoints that fail: this
+    runs before every acknowledgement, so it is kept to one round trip and a commit.
+    """
+    if not arrivals:
+        return []
+    now = clock.now()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "platform": platform,
+            "key": a.key,
+            "body": a.body,
+            "headers": a.headers,
+            "received_at": now,
+            "claimed_by": instance,
+            "claimed_at": now,
+            "attempts": 1,
+        }
+        for a in arrivals
+    ]
+    result = session.execute(
+        insert(InboxItem)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["platform", "key"])
+        .returning(col(InboxItem.key))  # a row back for each key inserted
+    )
+    inserted = set(result.scalars())
     session.commit()
-    return True
+    answers = []
+    for arrival in arrivals:
+        answers.append(arrival.key in inserted)
+        inserted.discard(arrival.key)  # the same key twice in one batch: the first is new
+    return answers
 
 
 def finish(*, session: Session, clock: Clock, platform: str, key: str) -> None:
     """The work is done: the key stays (retries are recognised), the body goes."""
+    finish_many(session=session, clock=clock, platform=platform, keys=[key])
+
+
+def finish_many(*, session: Session, clock: Clock, platform: str, keys: list[str]) -> None:
+    """Finish several requests in one transaction (see ``finish``)."""
+    if not keys:
+        return
     session.execute(
         update(InboxItem)
-        .where(col(InboxItem.platform) == platform, col(InboxItem.key) == key)
+        .where(col(InboxItem.platform) == platform, col(InboxItem.key).in_(keys))
         .values(done_at=clock.now(), body="", headers={})
     )
     session.commit()

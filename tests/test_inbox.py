@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from stories.clock import FixedClock
-from stories.inbox import MAX_ATTEMPTS, claim_stale, finish, forget_done, receive
+from stories.inbox import (
+    MAX_ATTEMPTS,
+    Arrival,
+    claim_stale,
+    finish,
+    finish_many,
+    forget_done,
+    receive,
+    receive_many,
+)
 from stories.models import InboxItem
 
 STALE = timedelta(seconds=30)
@@ -70,3 +79,25 @@ def test_interrupted_replays_are_retried_until_the_record_is_old(
     item = session.exec(select(InboxItem)).one()
     assert item.done_at is not None
     assert item.body == ""
+
+
+def test_a_batch_is_recorded_in_one_go_and_tells_each_key_apart(
+    session: Session, clock: FixedClock
+) -> None:
+    """Group commit (bot/slack/group_commit.py) records several requests in one statement:
+    a key seen before, or twice in the batch, is new only once."""
+    assert _receive(session, clock, "event:Old")
+    arrivals = [Arrival(k, f"body of {k}", {}) for k in ("event:A", "event:Old", "event:A")]
+    new = receive_many(
+        session=session, clock=clock, platform="slack", arrivals=arrivals, instance="a"
+    )
+    assert new == [True, False, False]
+    rows = session.exec(select(InboxItem).order_by(col(InboxItem.key))).all()
+    assert [(r.key, r.body) for r in rows] == [
+        ("event:A", "body of event:A"),
+        ("event:Old", "text=The+parcel+was+late"),
+    ]
+    finish_many(session=session, clock=clock, platform="slack", keys=["event:A", "event:Old"])
+    session.expire_all()
+    done = session.exec(select(InboxItem)).all()
+    assert [(r.body, r.done_at is not None) for r in done] == [("", True), ("", True)]

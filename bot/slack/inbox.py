@@ -5,7 +5,8 @@ be recognised by (the event id; an interaction's or command's trigger id). The g
 listener runs inside (handlers/slack/acks.py) says when its work is done, which finishes the
 row. A row left unfinished (the process was killed after the acknowledgement) is replayed by
 any replica after ``SIGHTLINE_INBOX_STALE_SECONDS``, as a request bolt does not verify again
-(its signature was checked when it arrived; the timestamp would be too old by then).
+(its signature was checked when it arrived; the timestamp would be too old by then). On a
+SQLite file the rows live in a file of their own, with its own write lock (bot/inbox_store.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -21,12 +23,23 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.database import for_services
+from bot.inbox_store import open_inbox_engine
 from bot.runtime import Runtime
+from bot.slack.group_commit import GroupCommit
 from bot.slack.transport import REPLAY
 from handlers.slack.acks import ANSWER_WAIT_SECONDS, WORK, Work
-from stories.inbox import Pending, claim_stale, finish, forget_done, receive
+from stories.inbox import (
+    Arrival,
+    Pending,
+    claim_stale,
+    finish_many,
+    forget_done,
+    receive_many,
+)
 
 logger = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -57,6 +70,29 @@ class SlackInbox:
         self._checks: set[asyncio.Task[None]] = set()
         self._forgotten_at: datetime | None = None
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-inbox")
+        self._engine: Engine | None = None  # opened on first use: nothing built up front
+        self._opening = threading.Lock()
+        # One thread records (before acks), one closes: each a group commit (group_commit.py).
+        self._records = GroupCommit(self._write_records, self._executor)
+        self._closes = GroupCommit(self._write_closes, self._executor)
+
+    @property
+    def engine(self) -> Engine:
+        """Where the rows are: the main database, or on SQLite a file of their own."""
+        with self._opening:
+            if self._engine is None:
+                self._engine = open_inbox_engine(self.runtime.engine)
+            return self._engine
+
+    def _session(self) -> Session:
+        return Session(for_services(self.engine), expire_on_commit=False)
+
+    async def _run(self, work: Callable[[Session], Any]) -> Any:
+        def in_thread() -> Any:
+            with self._session() as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_thread)
 
     async def accept(
         self, read: AsyncBoltRequest, body: str, headers: dict[str, Any]
@@ -79,18 +115,23 @@ class SlackInbox:
 
     async def _record(self, key: str, body: str, kept: dict[str, Any]) -> bool:
         # Its own thread: the acknowledgement must not queue behind listeners' work in the
-        # shared worker pool (that queue, not the write, was the cost; BENCHMARKS.md).
-        return await self._on_ack_thread(
-            lambda session: receive(
+        # shared worker pool; and one commit for every request that arrived meanwhile.
+        return await self._records.submit(Arrival(key, body, kept))
+
+    def _write_records(self, arrivals: list[Arrival]) -> list[bool]:
+        with self._session() as session:
+            return receive_many(
                 session=session,
                 clock=self.runtime.clock,
                 platform=PLATFORM,
-                key=key,
-                body=body,
-                headers=kept,
+                arrivals=arrivals,
                 instance=self.instance,
             )
-        )
+
+    def _write_closes(self, keys: list[str]) -> list[None]:
+        with self._session() as session:
+            finish_many(session=session, clock=self.runtime.clock, platform=PLATFORM, keys=keys)
+        return [None] * len(keys)
 
     def settle(self, work: Work, status: int) -> None:
         """After bolt answered: a request no listener took (ignored, refused) is finished
@@ -113,27 +154,15 @@ class SlackInbox:
         self._checks.add(task)
         task.add_done_callback(self._checks.discard)
 
-    async def _on_ack_thread(self, work: Callable[[Session], bool]) -> bool:
-        def in_thread() -> bool:
-            with self.runtime.session() as session:
-                return work(session)
-
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, in_thread)
-
     def _finisher(self, key: str) -> Callable[[], Awaitable[None]]:
         async def done() -> None:
-            await self.runtime.run(
-                lambda session: finish(
-                    session=session, clock=self.runtime.clock, platform=PLATFORM, key=key
-                )
-            )
+            await self._closes.submit(key)
 
         return done
 
     async def replay_stale(self) -> int:
         """Replay what a dead process acknowledged and never finished; returns how many."""
-        pending = await self.runtime.run(
+        pending: list[Pending] = await self._run(
             lambda session: claim_stale(
                 session=session,
                 clock=self.runtime.clock,
@@ -147,7 +176,7 @@ class SlackInbox:
         now = self.runtime.clock.now()
         if self._forgotten_at is None or now - self._forgotten_at > FORGET_EVERY:
             self._forgotten_at = now
-            await self.runtime.run(lambda session: forget_done(session=session, now=now))
+            await self._run(lambda session: forget_done(session=session, now=now))
         return len(pending)
 
     async def _replay(self, item: Pending) -> None:
@@ -167,15 +196,20 @@ class SlackInbox:
         self.settle(work, response.status)
 
     async def start(self) -> None:
+        await asyncio.to_thread(lambda: self.engine)  # the inbox file made ready off the loop
         self._task = asyncio.create_task(self._repeat())
 
     async def stop(self) -> None:
+        await self._records.flush()
+        await self._closes.flush()
         self._executor.shutdown(wait=False)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._engine is not None and self._engine is not self.runtime.engine:
+            self._engine.dispose()  # its connections closed; it stays usable
 
     async def _repeat(self) -> None:
         while True:

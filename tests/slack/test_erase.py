@@ -154,6 +154,7 @@ async def test_erase_leaves_nothing_of_the_member_in_the_database_or_in_slack(
     session.close()
     engine.dispose()
     slack.runtime.engine.dispose()
+    slack.platform.inbox.engine.dispose()  # the inbox's own file checkpoints its log too
     if database_url.startswith("sqlite"):
         stored = sqlite_bytes(database_url)
         for word in ADA_WORDS:

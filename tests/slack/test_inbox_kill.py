@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from bot.inbox_store import open_inbox_engine
 from stories.models import InboxItem, Story
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, fixture, sign
@@ -88,6 +89,15 @@ class Server:
 
 
 @pytest.fixture
+def inbox(engine: Engine) -> Iterator[Engine]:
+    """Where the inbox rows are: the main database, or on SQLite the file beside it."""
+    own = open_inbox_engine(engine)
+    yield own
+    if own is not engine:
+        own.dispose()
+
+
+@pytest.fixture
 async def fake() -> AsyncIterator[FakeSlackAPI]:
     async with FakeSlackAPI() as api:
         yield api
@@ -124,7 +134,7 @@ def _count(engine: Engine, model: Any) -> int:
 
 
 async def test_a_story_acknowledged_before_a_kill_is_stored_once_after_restart(
-    database_url: str, engine: Engine, fake: FakeSlackAPI, tmp_path: Path
+    database_url: str, engine: Engine, inbox: Engine, fake: FakeSlackAPI, tmp_path: Path
 ) -> None:
     # The capture looks up the channel before it stores: hold that call, kill meanwhile.
     fake.delay("conversations.info", 5.0)
@@ -136,7 +146,7 @@ async def test_a_story_acknowledged_before_a_kill_is_stored_once_after_restart(
         await fake.wait_for("conversations.info", 1, timeout=10)  # acknowledged, working
         server.kill()
         assert _count(engine, Story) == 0
-        with Session(engine) as session:
+        with Session(inbox) as session:
             [item] = session.exec(select(InboxItem)).all()
         assert item.done_at is None
         assert "courier+left+the+parcel" in item.body  # kept until the work is done
@@ -145,7 +155,7 @@ async def test_a_story_acknowledged_before_a_kill_is_stored_once_after_restart(
         await server.start()
         told = await fake.wait_for("response_url", 1, timeout=20)
         assert "Story saved" in str(told[-1].json)
-        item = await _finished(engine)  # the replayed work ran to its end
+        item = await _finished(inbox)  # the replayed work ran to its end
         assert _count(engine, Story) == 1
         assert item.attempts == 2
         assert item.body == ""  # the raw request (unredacted text) is gone
@@ -159,7 +169,7 @@ async def test_a_story_acknowledged_before_a_kill_is_stored_once_after_restart(
 
 
 async def test_a_retry_reaching_another_replica_is_recognised_in_the_database(
-    make_harness: Any, session: Session
+    make_harness: Any, inbox: Engine
 ) -> None:
     """Two replicas share the database: an event delivered to one and retried to the other
     runs once (the event id is recorded before either acknowledges it)."""
@@ -172,6 +182,7 @@ async def test_a_retry_reaching_another_replica_is_recognised_in_the_database(
     assert (await second.event(event, retry=1)).status_code == 200
     await second.platform.listeners.drain()
     assert len(first.fake.calls_to("views.publish")) == 1
-    [item] = session.exec(select(InboxItem)).all()
+    with Session(inbox) as session:
+        [item] = session.exec(select(InboxItem)).all()
     assert item.key == f"event:{event['event_id']}"
     assert (item.done_at is not None, item.body) == (True, "")
