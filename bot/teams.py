@@ -101,7 +101,12 @@ def build_teams_parts(runtime: Runtime, core: CoreEnv) -> TeamsParts:
     adapter, app_id = _adapter(runtime.settings)
     charts = build_chart_links(runtime)
     sender = TeamsSender(
-        core, adapter, app_id, charts=charts, history=channel_history(runtime.settings)
+        core,
+        adapter,
+        app_id,
+        charts=charts,
+        history=channel_history(runtime.settings),
+        on_rate_limited=runtime.metrics.rate_limited.labels(platform="teams").inc,
     )
     return TeamsParts(adapter, app_id, charts, sender)
 

@@ -106,6 +106,7 @@ class Served:
             slack_api_url=self.fake.url,
             MICROSOFT_APP_ID="6f1c1a37-0f5d-4b61-9a2c-5b1e3c0d7a11",
             MICROSOFT_APP_PASSWORD="not-a-real-password",
+            MICROSOFT_APP_TENANT_ID="0b9a1c55-4d1e-4f35-8a43-2b7d1d2f6e01",
             prompts_enabled=False,
             data_jobs_enabled=False,
         )

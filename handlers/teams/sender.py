@@ -128,14 +128,21 @@ class TeamsSender:
         *,
         charts: ChartUrls | None,
         history: ChannelHistory | None = None,
+        on_rate_limited: Callable[[], None] | None = None,
     ) -> None:
         self.core = core
+        self.on_rate_limited = on_rate_limited  # told of every 429 (the metrics count them)
         self.history = history  # reads a channel's posts (Graph); None: no way to look
         self.adapter = adapter
         self.app_id = app_id
         self.charts = charts
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
+
+    def _throttled(self, state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        if failure is not None and http_status(failure)[0] == 429 and self.on_rate_limited:
+            self.on_rate_limited()
 
     async def _reference(self, key: str) -> ConversationReference:
         """The saved reference of a conversation (a thread: of its channel, pointed at it)."""
@@ -180,6 +187,7 @@ class TeamsSender:
                 stop=stop_after_attempt(SEND_ATTEMPTS),
                 wait=_wait,
                 retry=retry_if_exception(_retryable),
+                before_sleep=self._throttled,
                 reraise=True,
             )
             async for attempt in retrying:

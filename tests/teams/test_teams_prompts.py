@@ -153,6 +153,11 @@ async def test_throttled_sends_are_retried_after_a_pause(
     _, status, reason = await _send_now(teams, department_id)
     assert (status, reason) == (DeliveryStatus.SENT, "")
     assert teams.connector.refused == 3
+    registry = teams.runtime.metrics.registry
+    assert (
+        registry.get_sample_value("sightline_platform_rate_limited_total", {"platform": "teams"})
+        == 2
+    )  # the two 429s, not the 502
 
 
 async def test_a_refusal_that_is_not_throttling_fails_at_once(teams: Harness) -> None:
