@@ -31,6 +31,7 @@ from bot.settings import slack_mode
 from bot.slack.inbox import SlackInbox
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_settings
 from bot.slack.shape import well_formed
+from bot.slack.socket_inbox import InboxSocketModeHandler
 from bot.slack.transport import (
     EventDeduplicator,
     build_web_client,
@@ -173,6 +174,7 @@ class SlackPlatform:
         if self.runtime.settings.slack_signing_secret is not None:
             # Without a signing secret nothing could be verified: Socket Mode only.
             app.router.add_post(EVENTS_PATH, self.handle_events)
+        if self.runtime.settings.slack_signing_secret or self.runtime.settings.slack_app_token:
             app.on_startup.append(self._start_inbox)
             app.on_cleanup.append(self._stop_inbox)
         if self.app.oauth_flow is not None:
@@ -280,8 +282,11 @@ class SlackPlatform:
     async def _start_socket_mode(self, _app: web.Application) -> None:
         token = self.runtime.settings.slack_app_token
         assert token is not None
-        self.socket_handler = AsyncSocketModeHandler(
-            self.app, app_token=token.get_secret_value(), web_client=self.app.client
+        self.socket_handler = InboxSocketModeHandler(
+            self.app,
+            inbox=self.inbox,
+            app_token=token.get_secret_value(),
+            web_client=self.app.client,
         )
         await self.socket_handler.connect_async()  # type: ignore[no-untyped-call]
 
