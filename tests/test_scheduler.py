@@ -419,7 +419,7 @@ async def test_one_reminder_per_prompt_only_to_those_who_have_not_responded(
     [reminder] = sender.reminders  # Legal: everyone answered, so none
     assert reminder.prompt.department_name == "Finance"
     assert reminder.recipients == ("UDAN", "UERIN")
-    assert reminder.message_ref == "CFINANCE:1"
+    assert reminder.message_ref == sender.posted[sent["Finance"]]  # links to the prompt posted
     assert reminder.answers_so_far == 1
     assert "Finance was sent a customer story" in reminder.text
     assert "<@" not in reminder.text
