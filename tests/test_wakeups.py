@@ -23,10 +23,9 @@ from bot.scheduler.sweep import departments
 from bot.settings import load_settings
 from stories.capture import StoryDraft, capture_story
 from stories.clock import Clock, FixedClock
-from stories.departments import DepartmentSpec, add_department, edit_department, set_paused
+from stories.departments import DepartmentSpec, edit_department, set_paused
 from stories.models import (
     DeliveryStatus,
-    Department,
     Platform,
     PromptDelivery,
     SourceKind,
@@ -36,6 +35,7 @@ from stories.redaction import Redactor
 from stories.workspaces import ensure_workspace
 from tests.fakes.clock import RunningClock
 from tests.fakes.prompt_sender import RecordingSender
+from tests.test_scheduler import department
 
 TEN = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday; GMT in London
 
@@ -44,25 +44,6 @@ TEN = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday; GMT in London
 def slack_ws(session: Session, clock: FixedClock) -> Workspace:
     return ensure_workspace(
         session=session, clock=clock, platform=Platform.SLACK, external_id="T1", name="Acme"
-    )
-
-
-def department(
-    session: Session, clock: Clock, ws: Workspace, name: str, **spec: object
-) -> Department:
-    values: dict[str, object] = {
-        "name": name,
-        "slack_channel_id": f"C{name.upper()[:8]}",
-        "timezone": "Europe/London",
-        "prompt_time": "10:00",
-        "prompt_days": "daily",
-    }
-    values.update(spec)
-    return add_department(
-        session=session,
-        clock=clock,
-        workspace_id=ws.id or 0,
-        spec=DepartmentSpec(**values),  # type: ignore[arg-type]
     )
 
 
